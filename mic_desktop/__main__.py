@@ -1,0 +1,5 @@
+"""Allows ``python -m mic_desktop``."""
+
+from mic_desktop.cli import main
+
+raise SystemExit(main())

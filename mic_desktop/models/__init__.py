@@ -1,0 +1,85 @@
+"""SQLAlchemy models of the clinic, one module per aggregate, re-exported here."""
+
+from mic_desktop.models.appointment import (
+    SLOT_RELEASING_STATUSES,
+    Appointment,
+    AppointmentAttachment,
+    AppointmentStatus,
+    AppointmentStatusChange,
+    Urgency,
+)
+from mic_desktop.models.audit import AuditLog
+from mic_desktop.models.base import Base
+from mic_desktop.models.billing import (
+    ClaimStatus,
+    DocumentCounter,
+    MedicalAidClaim,
+    Payment,
+    PaymentMethod,
+)
+from mic_desktop.models.clinic_settings import ClinicSettings
+from mic_desktop.models.facility import Modality, Room, RoomOpeningHours, ScanType, ScanTypePrice
+from mic_desktop.models.feedback import PatientFeedback
+from mic_desktop.models.medical_aid import CoverageRule, MedicalAidPlan, MedicalAidScheme
+from mic_desktop.models.notification import (
+    Channel,
+    NotificationTemplate,
+    OutboxMessage,
+    OutboxStatus,
+)
+from mic_desktop.models.patient import Patient, ReferringDoctor, Sex
+from mic_desktop.models.radiologist_schedule import RadiologistAvailability, RadiologistLeave
+from mic_desktop.models.report import (
+    CriticalFinding,
+    Report,
+    ReportAccessAction,
+    ReportAccessLog,
+    ReportAddendum,
+    ReportDocument,
+    ReportStatus,
+)
+from mic_desktop.models.staff import Role, StaffUser
+
+__all__ = [
+    "SLOT_RELEASING_STATUSES",
+    "Appointment",
+    "AppointmentAttachment",
+    "AppointmentStatus",
+    "AppointmentStatusChange",
+    "AuditLog",
+    "Base",
+    "Channel",
+    "ClaimStatus",
+    "ClinicSettings",
+    "CoverageRule",
+    "CriticalFinding",
+    "DocumentCounter",
+    "MedicalAidClaim",
+    "MedicalAidPlan",
+    "MedicalAidScheme",
+    "Modality",
+    "NotificationTemplate",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Patient",
+    "PatientFeedback",
+    "Payment",
+    "PaymentMethod",
+    "RadiologistAvailability",
+    "RadiologistLeave",
+    "ReferringDoctor",
+    "Report",
+    "ReportAccessAction",
+    "ReportAccessLog",
+    "ReportAddendum",
+    "ReportDocument",
+    "ReportStatus",
+    "Role",
+    "Room",
+    "RoomOpeningHours",
+    "ScanType",
+    "ScanTypePrice",
+    "Sex",
+    "StaffUser",
+    "Urgency",
+]

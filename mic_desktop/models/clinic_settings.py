@@ -1,0 +1,41 @@
+"""The clinic's own settings, shared by every workstation (one row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mic_desktop.models.base import Base
+
+
+class ClinicSettings(Base):
+    __tablename__ = "clinic_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("idle_lock_minutes BETWEEN 1 AND 240", name="idle_lock_minutes"),
+        CheckConstraint("report_pdf_max_mb BETWEEN 1 AND 200", name="report_pdf_max_mb"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(120), default="MIC Medical Imaging Centre")
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    time_zone: Mapped[str] = mapped_column(String(64), default="Africa/Harare")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    phone_region: Mapped[str] = mapped_column(String(2), default="ZW")
+    quiet_hours_start: Mapped[dt.time] = mapped_column(default=dt.time(20, 0))
+    quiet_hours_end: Mapped[dt.time] = mapped_column(default=dt.time(7, 0))
+    reminder_offsets_hours: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=lambda: [24])
+    late_cancellation_hours: Mapped[int] = mapped_column(default=24)
+    idle_lock_minutes: Mapped[int] = mapped_column(default=5)
+    report_pdf_max_mb: Mapped[int] = mapped_column(default=20)
+    report_overdue_hours: Mapped[int] = mapped_column(default=48)
+    critical_escalation_minutes: Mapped[int] = mapped_column(default=60)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,76 @@
+"""Message templates and the notification outbox that every workstation dispatches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mic_desktop.models.base import Base, created_at_column, enum_check
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class OutboxStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    UNKNOWN = "unknown"  # the provider may or may not have it: look it up before resending
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class NotificationTemplate(Base):
+    __tablename__ = "notification_template"
+    __table_args__ = (CheckConstraint(f"channel IN ({enum_check(Channel)})", name="channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # booking_confirmation, ...
+    name: Mapped[str] = mapped_column(String(120))
+    channel: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint(f"channel IN ({enum_check(Channel)})", name="channel"),
+        CheckConstraint(f"status IN ({enum_check(OutboxStatus)})", name="status"),
+        Index(
+            "ix_outbox_message_due",
+            "due_at",
+            postgresql_where=text("status IN ('queued', 'sending')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # reminder_24h, report_ready, ...
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"))
+    due_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_expires_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    delivery_status: Mapped[str | None] = mapped_column(String(20))
+    sent_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = created_at_column()

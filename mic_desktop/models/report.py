@@ -1,0 +1,136 @@
+"""Radiology reports: findings, addenda, PDF documents, critical findings, access log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mic_desktop.models.base import Base, created_at_column, enum_check
+
+
+class ReportStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REVIEWED = "reviewed"
+
+
+class ReportAccessAction(StrEnum):
+    VIEW = "view"
+    DOWNLOAD = "download"
+    PRINT = "print"
+    EXPORT = "export"
+
+
+class Report(Base):
+    __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({enum_check(ReportStatus)})", name="status"),
+        CheckConstraint(
+            "status IN ('pending', 'in_progress') OR finalised_at IS NOT NULL",
+            name="final_is_signed",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointment.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=ReportStatus.PENDING.value)
+    radiologist_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    claimed_at: Mapped[dt.datetime | None]
+    findings: Mapped[str] = mapped_column(Text, default="")
+    impression: Mapped[str] = mapped_column(Text, default="")
+    finalised_at: Mapped[dt.datetime | None]
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    signed_name: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[dt.datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    created_at: Mapped[dt.datetime] = created_at_column()
+    version: Mapped[int] = mapped_column(default=1)
+
+    appointment = relationship("Appointment")
+    addenda: Mapped[list[ReportAddendum]] = relationship(
+        back_populates="report", order_by="ReportAddendum.created_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ReportAddendum(Base):
+    """A dated, signed correction or addition to a final report."""
+
+    __tablename__ = "report_addendum"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    signed_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    report: Mapped[Report] = relationship(back_populates="addenda")
+
+
+class ReportDocument(Base):
+    """A report PDF kept in the database, attached from disk or generated."""
+
+    __tablename__ = "report_document"
+    __table_args__ = (
+        CheckConstraint("size_bytes > 0", name="size"),
+        CheckConstraint("source IN ('attached', 'generated')", name="source"),
+        # One current document per report (the newest replaces, older stay as history).
+        Index(
+            "uq_report_document_current",
+            "report_id",
+            unique=True,
+            postgresql_where=text("is_current"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    addendum_id: Mapped[int | None] = mapped_column(ForeignKey("report_addendum.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    is_current: Mapped[bool] = mapped_column(default=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    uploaded_at: Mapped[dt.datetime] = created_at_column()
+
+
+class CriticalFinding(Base):
+    """A critical result flagged at finalising; open until someone records who was told."""
+
+    __tablename__ = "critical_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    flagged_by_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    flagged_at: Mapped[dt.datetime] = created_at_column()
+    communicated_to: Mapped[str | None] = mapped_column(String(200))
+    communication_method: Mapped[str | None] = mapped_column(String(40))
+    communicated_at: Mapped[dt.datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+
+class ReportAccessLog(Base):
+    """Every view, download, print or export of a report."""
+
+    __tablename__ = "report_access_log"
+    __table_args__ = (
+        CheckConstraint(f"action IN ({enum_check(ReportAccessAction)})", name="action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    workstation: Mapped[str | None] = mapped_column(String(64))
+    accessed_at: Mapped[dt.datetime] = created_at_column()
