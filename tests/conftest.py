@@ -24,6 +24,9 @@ from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.schema import upgrade
 from mic_desktop.services.staff import StaffService
 
+# Before any test module imports Qt: tests run without a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 TEST_PASSWORD = "correct-horse-42"
 
 

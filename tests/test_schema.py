@@ -75,8 +75,9 @@ def _insert_fixture_rows(conn) -> tuple[int, int, int]:  # type: ignore[no-untyp
     )
     patient = conn.scalar(
         text(
-            "INSERT INTO patient (first_name, last_name, date_of_birth, sex, sms_opt_in, email_opt_in, "
-            "version) VALUES ('Tendai', 'Moyo', '1980-01-01', 'F', true, true, 1) RETURNING id"
+            "INSERT INTO patient (first_name, last_name, date_of_birth, sex, sms_opt_in, "
+            "email_opt_in, version) "
+            "VALUES ('Tendai', 'Moyo', '1980-01-01', 'F', true, true, 1) RETURNING id"
         )
     )
     return room, scan, patient
@@ -93,8 +94,8 @@ def _book(
 ) -> int:
     return conn.scalar(
         text(
-            "INSERT INTO appointment (reference, patient_id, scan_type_id, room_id, start_at, end_at, "
-            "status, urgency, clinical_notes, price, medical_aid_cover, patient_copay, "
+            "INSERT INTO appointment (reference, patient_id, scan_type_id, room_id, start_at, "
+            "end_at, status, urgency, clinical_notes, price, medical_aid_cover, patient_copay, "
             "is_late_cancellation, version) VALUES (:ref, :p, :s, :r, :start, :end, 'confirmed', "
             "'routine', '', 150, 0, 150, false, 1) RETURNING id"
         ),

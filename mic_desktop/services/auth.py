@@ -41,10 +41,18 @@ class StaffAccount:
     full_name: str
     role: Role
     must_change_password: bool = False
+    is_active: bool = True
 
     @classmethod
     def from_row(cls, row: StaffUser) -> StaffAccount:
-        return cls(row.id, row.username, row.full_name, Role(row.role), row.must_change_password)
+        return cls(
+            row.id,
+            row.username,
+            row.full_name,
+            Role(row.role),
+            row.must_change_password,
+            row.is_active,
+        )
 
 
 class AuthService:
@@ -73,13 +81,13 @@ class AuthService:
                 refusal = AuthenticationError()
             elif user.locked_until is not None and user.locked_until > now:
                 self._audit(session, "login_refused_locked", user, username)
-                refusal = AccountLockedError(_locked_message(user.locked_until))
+                refusal = AccountLockedError(_locked_message(user.locked_until, now))
             elif not verify_password(user.password_hash, password):
                 failures = user.failed_logins + 1
                 values: dict[str, object] = {"failed_logins": failures}
                 if failures >= MAX_FAILED_LOGINS:
                     values = {"failed_logins": 0, "locked_until": now + LOCK_PERIOD}
-                    refusal = AccountLockedError(_locked_message(now + LOCK_PERIOD))
+                    refusal = AccountLockedError(_locked_message(now + LOCK_PERIOD, now))
                     self._audit(session, "account_locked", user, username, {"failures": failures})
                 else:
                     refusal = AuthenticationError()
@@ -180,8 +188,8 @@ class AuthService:
         )
 
 
-def _locked_message(until: dt.datetime) -> str:
-    minutes = max(1, round((until - utc_now()).total_seconds() / 60))
+def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
+    minutes = max(1, round((until - now).total_seconds() / 60))
     return (
         "Too many failed attempts: this account is locked for "
         f"{minutes} minute{'s' if minutes != 1 else ''}. Try again later or ask a manager."

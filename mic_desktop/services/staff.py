@@ -108,7 +108,7 @@ class StaffService:
             user.role = role.value
             self._audit(session, "staff_role_changed", user, {"from": old, "to": role.value})
 
-    def list(self) -> list[StaffAccount]:
+    def list_accounts(self) -> list[StaffAccount]:
         with self._sessions() as session:
             rows = session.scalars(select(StaffUser).order_by(StaffUser.full_name)).all()
             return [StaffAccount.from_row(row) for row in rows]

@@ -1,0 +1,1 @@
+"""Timed scenarios on generated data; run by hand, never part of the test run."""

@@ -1,0 +1,189 @@
+"""Login, lock-out, disabled accounts, password changes and their audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from mic_desktop.db import Database
+from mic_desktop.models import AuditLog, Role, StaffUser
+from mic_desktop.services.auth import LOCK_PERIOD, MAX_FAILED_LOGINS, AuthService, StaffAccount
+from mic_desktop.services.errors import (
+    AccountDisabledError,
+    AccountLockedError,
+    AuthenticationError,
+    ValidationError,
+)
+from mic_desktop.services.staff import LastManagerError, StaffService
+from tests.conftest import TEST_PASSWORD
+
+
+class FakeClock:
+    """A controllable clock (time is an input to the lock-out rule, not a mock of the DB)."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def _audit_actions(database: Database, username: str) -> list[tuple[str, str | None]]:
+    with database.session() as session:
+        rows = session.execute(
+            select(AuditLog.action, AuditLog.workstation)
+            .where(AuditLog.username == username)
+            .order_by(AuditLog.id)
+        ).all()
+    return [(row.action, row.workstation) for row in rows]
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_login_returns_the_account_with_its_role(
+    database: Database, staff: dict[str, StaffAccount], role: Role
+) -> None:
+    auth = AuthService(database.session_factory, "desk-1")
+    account = auth.login(f"{role.value}1".upper(), TEST_PASSWORD)  # usernames ignore case
+    assert account.role is role
+    assert account.id == staff[role.value].id
+    assert _audit_actions(database, f"{role.value}1".upper()) == [("login", "desk-1")]
+
+
+def test_wrong_password_and_unknown_user_give_the_same_message(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    auth = AuthService(database.session_factory, "desk-1")
+    with pytest.raises(AuthenticationError) as wrong_password:
+        auth.login("reception1", "not-the-password")
+    with pytest.raises(AuthenticationError) as unknown_user:
+        auth.login("nobody", TEST_PASSWORD)
+    assert str(wrong_password.value) == str(unknown_user.value) == "Wrong username or password."
+    assert _audit_actions(database, "reception1") == [("login_failed", "desk-1")]
+    assert _audit_actions(database, "nobody") == [("login_failed", "desk-1")]
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    clock = FakeClock()
+    auth = AuthService(database.session_factory, "desk-1", clock=clock)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(AuthenticationError) as error:
+            auth.login("reception1", "wrong-password")
+        assert not isinstance(error.value, AccountLockedError)
+    with pytest.raises(AccountLockedError, match="locked for 15 minutes"):
+        auth.login("reception1", "wrong-password")
+    clock.now += dt.timedelta(minutes=14)
+    with pytest.raises(AccountLockedError, match="1 minute"):
+        auth.login("reception1", TEST_PASSWORD)  # the right password does not open a lock
+    clock.now += LOCK_PERIOD - dt.timedelta(minutes=14)
+    assert auth.login("reception1", TEST_PASSWORD).username == "reception1"
+    actions = [action for action, _ in _audit_actions(database, "reception1")]
+    assert actions.count("login_failed") == MAX_FAILED_LOGINS
+    assert "account_locked" in actions
+    assert actions[-2:] == ["login_refused_locked", "login"]
+    with database.session() as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == "reception1")).one()
+        assert user.failed_logins == 0
+        assert user.version == 1  # login bookkeeping never makes a manager's edit stale
+
+
+def test_a_success_resets_the_failure_count(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    auth = AuthService(database.session_factory, "desk-1")
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(AuthenticationError):
+            auth.login("reception1", "wrong-password")
+    auth.login("reception1", TEST_PASSWORD)
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(AuthenticationError) as error:
+            auth.login("reception1", "wrong-password")
+        assert not isinstance(error.value, AccountLockedError)
+
+
+def test_disabled_account_cannot_log_in(database: Database, staff: dict[str, StaffAccount]) -> None:
+    StaffService(database.session_factory, actor=None, workstation="desk-1").disable("reception1")
+    auth = AuthService(database.session_factory, "desk-1")
+    with pytest.raises(AccountDisabledError, match="disabled"):
+        auth.login("reception1", TEST_PASSWORD)
+
+
+def test_flagged_account_must_change_its_password(database: Database) -> None:
+    service = StaffService(database.session_factory, actor=None, workstation="desk-1")
+    service.add("newbie", "New Person", Role.RECEPTION, "first-password-1")
+    auth = AuthService(database.session_factory, "desk-1")
+    account = auth.login("newbie", "first-password-1")
+    assert account.must_change_password
+    with pytest.raises(AuthenticationError, match="current password"):
+        auth.change_password(account, "not-it-at-all", "second-password-2")
+    with pytest.raises(ValidationError, match="at least 8"):
+        auth.change_password(account, "first-password-1", "short")
+    changed = auth.change_password(account, "first-password-1", "second-password-2")
+    assert not changed.must_change_password
+    assert not auth.login("newbie", "second-password-2").must_change_password
+    with pytest.raises(AuthenticationError):
+        auth.login("newbie", "first-password-1")
+
+
+def test_unlock_and_logout_are_audited(database: Database, staff: dict[str, StaffAccount]) -> None:
+    auth = AuthService(database.session_factory, "desk-2")
+    account = auth.login("radiologist1", TEST_PASSWORD)
+    assert not auth.unlock(account, "wrong-password")
+    assert auth.unlock(account, TEST_PASSWORD)
+    auth.logout(account, by=staff["manager"])
+    assert [a for a, _ in _audit_actions(database, "radiologist1")] == [
+        "login",
+        "unlock_failed",
+        "unlock",
+        "logout",
+    ]
+
+
+def test_manager_authorisation_checks_role_and_password(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    auth = AuthService(database.session_factory, "desk-1")
+    assert auth.verify_credentials("manager1", TEST_PASSWORD, Role.MANAGER).role is Role.MANAGER
+    with pytest.raises(AuthenticationError, match="manager"):
+        auth.verify_credentials("reception1", TEST_PASSWORD, Role.MANAGER)
+    with pytest.raises(AuthenticationError):
+        auth.verify_credentials("manager1", "wrong-password", Role.MANAGER)
+    assert _audit_actions(database, "manager1")[-1] == ("authorisation_failed", "desk-1")
+
+
+def test_passwords_are_stored_as_argon2id(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    with database.session() as session:
+        hashes = session.scalars(select(StaffUser.password_hash)).all()
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert all(TEST_PASSWORD not in h for h in hashes)
+
+
+def test_last_active_manager_cannot_be_disabled_or_demoted(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    service = StaffService(database.session_factory, actor=staff["manager"], workstation="desk-1")
+    with pytest.raises(LastManagerError):
+        service.disable("manager1")
+    with pytest.raises(LastManagerError):
+        service.change_role("manager1", Role.RECEPTION)
+    service.add("manager2", "Second Manager", Role.MANAGER, TEST_PASSWORD)
+    service.disable("manager1")
+    with pytest.raises(LastManagerError):
+        service.disable("manager2")
+
+
+def test_usernames_are_validated_and_unique(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    service = StaffService(database.session_factory, actor=None, workstation="desk-1")
+    with pytest.raises(ValidationError, match="taken"):
+        service.add("Reception1", "Someone", Role.RECEPTION, TEST_PASSWORD)
+    with pytest.raises(ValidationError, match="username"):
+        service.add("1 bad name", "Someone", Role.RECEPTION, TEST_PASSWORD)
+    with pytest.raises(ValidationError, match="role"):
+        service.add("okname", "Someone", "janitor", TEST_PASSWORD)
