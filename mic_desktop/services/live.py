@@ -1,0 +1,29 @@
+"""PostgreSQL NOTIFY for live updates between desks.
+
+A change sends ``pg_notify(channel, id)`` in its own transaction, so the other
+workstations hear of it exactly when it commits (and never when it rolls back).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+class LiveChannel(StrEnum):
+    APPOINTMENT = "mic_appointment"
+    PATIENT = "mic_patient"
+    PAYMENT = "mic_payment"
+    REPORT = "mic_report"
+    OUTBOX = "mic_outbox"
+    STAFF = "mic_staff"
+    SETTINGS = "mic_settings"
+
+
+def notify(session: Session, channel: LiveChannel, record_id: object) -> None:
+    session.execute(
+        text("SELECT pg_notify(:channel, :payload)"),
+        {"channel": channel.value, "payload": str(record_id)},
+    )
