@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--today", type=dt.date.fromisoformat, help="anchor date YYYY-MM-DD (default: today)"
     )
+    commands.add_parser(
+        "doctor",
+        help="diagnose this workstation (exit 0 when all is well)",
+        parents=[common],
+    )
     return parser
 
 
@@ -140,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "db": _db_command,
             "user": _user_command,
             "demo-data": _demo_data_command,
+            "doctor": _doctor_command,
         }[args.command]
         return handler(args, target)
     except (CommandError, ServiceError, SchemaError, SettingsError) as exc:
@@ -152,13 +158,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _open(target: DatabaseTarget, *, for_upgrade: bool = False) -> Database:
-    password = None
+def _ask_password(target: DatabaseTarget) -> str | None:
     need = password_need(target)
-    if need is not None and sys.stdin.isatty():
-        password = getpass.getpass(f"Password for {need.user} on {need.server}: ")
-        if need.keyring_available and password:
-            remember_password(need, password)
+    if need is None or not sys.stdin.isatty():
+        return None  # libpq may still find PGPASSWORD or a .pgpass entry
+    password = getpass.getpass(f"Password for {need.user} on {need.server}: ")
+    if need.keyring_available and password:
+        remember_password(need, password)
+    return password
+
+
+def _open(target: DatabaseTarget, *, for_upgrade: bool = False) -> Database:
+    password = _ask_password(target)
     try:
         database = open_database(target, password)
     except (SchemaError, DatabaseUnavailableError):
@@ -276,3 +287,16 @@ def _demo_data_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
         return 0
     finally:
         database.dispose()
+
+
+def _doctor_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    from mic_desktop.db import connect_target, make_engine
+    from mic_desktop.diagnostics import diagnose, print_report
+    from mic_desktop.startup import stored_password
+
+    def open_engine(chosen: DatabaseTarget):  # type: ignore[no-untyped-def]
+        password = _ask_password(chosen) or stored_password(chosen)
+        return make_engine(connect_target(chosen, password).url)
+
+    print(f"MIC Desktop doctor, database from {target.source or target.kind.value}")
+    return print_report(diagnose(target, open_engine))
