@@ -120,7 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="diagnose this workstation (exit 0 when all is well)",
         parents=[common],
     )
+    for module in _command_modules():
+        module.register(commands, common)
     return parser
+
+
+def _command_modules() -> list:  # type: ignore[type-arg]
+    """Subcommands that live beside their services: each has register() and HANDLERS."""
+    from mic_desktop import admin_cli, notifications_cli
+
+    return [notifications_cli, admin_cli]
 
 
 def _positive(value: str) -> int:
@@ -141,12 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from mic_desktop.app import run
 
             return run(target)
-        handler = {
+        handlers = {
             "db": _db_command,
             "user": _user_command,
             "demo-data": _demo_data_command,
             "doctor": _doctor_command,
-        }[args.command]
+        }
+        for module in _command_modules():
+            handlers.update(module.HANDLERS)
+        handler = handlers[args.command]
         return handler(args, target)
     except (CommandError, ServiceError, SchemaError, SettingsError) as exc:
         print(f"mic-desktop: {exc}", file=sys.stderr)

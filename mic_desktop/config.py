@@ -90,8 +90,52 @@ class Settings:
             _refuse_password_in_url(url, path)
         return cls(database_url=url, extra=data)
 
+    @property
+    def twilio(self) -> TwilioSettings | None:
+        """The Twilio account and sender number; None until both are set."""
+        section = self.extra.get("twilio") or {}
+        sid, sender = section.get("account_sid"), section.get("from")
+        return TwilioSettings(str(sid), str(sender)) if sid and sender else None
+
+    @twilio.setter
+    def twilio(self, value: TwilioSettings | None) -> None:
+        if value is None:
+            self.extra.pop("twilio", None)
+        else:
+            self.extra["twilio"] = {"account_sid": value.account_sid, "from": value.from_number}
+
+    @property
+    def smtp(self) -> SmtpSettings | None:
+        """The SMTP server the clinic's e-mail goes through; None until a host is set."""
+        section = self.extra.get("smtp") or {}
+        if not section.get("host"):
+            return None
+        return SmtpSettings(
+            host=str(section["host"]),
+            port=int(section.get("port", 587)),
+            user=str(section.get("user", "")),
+            from_address=str(section.get("from", "")),
+            security=SmtpSecurity(section.get("security", SmtpSecurity.STARTTLS.value)),
+            timeout_seconds=float(section.get("timeout_seconds", 20)),
+        )
+
+    @smtp.setter
+    def smtp(self, value: SmtpSettings | None) -> None:
+        if value is None:
+            self.extra.pop("smtp", None)
+        else:
+            self.extra["smtp"] = {
+                "host": value.host,
+                "port": value.port,
+                "user": value.user,
+                "from": value.from_address,
+                "security": value.security.value,
+                "timeout_seconds": value.timeout_seconds,
+            }
+
     def save(self, path: Path | None = None) -> Path:
         path = path or settings_path()
+        _refuse_secret_keys(self.extra, path)
         data = dict(self.extra)
         database = dict(data.get("database", {}))
         if self.database_url:
@@ -107,6 +151,55 @@ class Settings:
 
 class SettingsError(ValueError):
     """The settings file or a database URL is unusable."""
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"  # plain connection upgraded with STARTTLS (usually port 587)
+    TLS = "tls"  # TLS from the first byte (usually port 465)
+    NONE = "none"  # only for a relay on the clinic's own network
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """Which Twilio account sends the clinic's SMS; the auth token is in the keyring."""
+
+    account_sid: str
+    from_number: str
+
+    @property
+    def secret_key(self) -> str:
+        return f"twilio:{self.account_sid}"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The clinic's outgoing mail server; the password is in the keyring."""
+
+    host: str
+    port: int = 587
+    user: str = ""
+    from_address: str = ""
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    timeout_seconds: float = 20.0
+
+    @property
+    def secret_key(self) -> str:
+        return f"smtp:{self.user}@{self.host}"
+
+
+_SECRET_WORDS = ("password", "token", "secret", "api_key")
+_PROVIDER_SECTIONS = ("twilio", "smtp")
+
+
+def _refuse_secret_keys(data: dict[str, Any], path: Path) -> None:
+    """The Twilio and SMTP sections hold no auth token or password (the keyring does)."""
+    for section in _PROVIDER_SECTIONS:
+        for key in data.get(section) or {}:
+            if any(word in str(key).lower() for word in _SECRET_WORDS):
+                raise SettingsError(
+                    f"Refusing to write {section}.{key} to {path}: "
+                    "secrets belong in the OS keyring."
+                )
 
 
 def _refuse_password_in_url(url: str, path: Path) -> None:

@@ -31,15 +31,18 @@ class PasswordNeed:
     keyring_available: bool
 
 
-def password_need(target: DatabaseTarget) -> PasswordNeed | None:
-    """None when no password must be asked (embedded, in the URL, or in the keyring)."""
+def password_need(target: DatabaseTarget, *, ignore_stored: bool = False) -> PasswordNeed | None:
+    """None when no password must be asked (embedded, in the URL, or in the keyring).
+
+    ``ignore_stored`` asks anyway, for when the server refused the keyring's password.
+    """
     if target.is_embedded or target.url is None:
         return None
     url = make_url(target.url)
     if url.password:
         return None
     key = database_key(url.username or "", url.host or "", url.port, url.database or "")
-    if get_secret(key) is not None:
+    if not ignore_stored and get_secret(key) is not None:
         return None
     return PasswordNeed(
         key=key,

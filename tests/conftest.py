@@ -12,6 +12,7 @@ import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
@@ -21,7 +22,7 @@ from sqlalchemy import URL, create_engine, make_url, text
 
 from mic_desktop.config import DatabaseKind, normalise_url
 from mic_desktop.db import Connection, Database, make_engine
-from mic_desktop.schema import upgrade
+from mic_desktop.schema import grant_application_role, upgrade
 from mic_desktop.services.staff import StaffService
 
 # Before any test module imports Qt: tests run without a display.
@@ -152,3 +153,47 @@ def staff(database: Database) -> dict[str, object]:
         )
         for role in ("reception", "radiologist", "manager")
     }
+
+
+@dataclass(frozen=True)
+class PasswordRole:
+    """A login role whose connections the server checks with a password (SCRAM)."""
+
+    name: str
+    password: str
+    url: URL  # to the test's database, without the password
+
+
+@pytest.fixture
+def password_role(server_url: URL, db_url: URL) -> Iterator[PasswordRole]:
+    """A role with a password the server really checks: the test database's owner, with
+    the application role's rights on its tables.
+
+    The embedded test server trusts local connections, so a ``pg_hba.conf`` rule
+    asking this one role for its password is put first and the configuration reloaded.
+    """
+    name = f"pw_{uuid.uuid4().hex[:10]}"
+    password = "role-password-1"
+    admin = _admin(server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
+        conn.execute(text(f'ALTER DATABASE "{db_url.database}" OWNER TO {name}'))
+        hba = Path(conn.scalar(text("SHOW hba_file")))
+        original = hba.read_text()
+        rule = f"local all {name} scram-sha-256\nhost all {name} all scram-sha-256\n"
+        hba.write_text(rule + original)
+        conn.execute(text("SELECT pg_reload_conf()"))
+    database_admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    grant_application_role(database_admin, name)
+    try:
+        yield PasswordRole(name, password, db_url.set(username=name, password=None))
+    finally:
+        hba.write_text(original)
+        with database_admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{db_url.database}" OWNER TO CURRENT_USER'))
+            conn.execute(text(f"DROP OWNED BY {name}"))
+        database_admin.dispose()
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_reload_conf()"))
+            conn.execute(text(f"DROP ROLE IF EXISTS {name}"))
+        admin.dispose()

@@ -67,6 +67,7 @@ class Appointment(Base):
         ),
         Index("ix_appointment_start_at", "start_at"),
         Index("ix_appointment_patient_start", "patient_id", "start_at"),
+        Index("ix_appointment_radiologist_start", "radiologist_id", "start_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

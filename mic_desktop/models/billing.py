@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mic_desktop.models.base import Base, Money, created_at_column, enum_check
@@ -46,6 +46,7 @@ class Payment(Base):
         CheckConstraint(f"method IN ({enum_check(PaymentMethod)})", name="method"),
         CheckConstraint("amount <> 0", name="amount_nonzero"),
         CheckConstraint("amount > 0 OR refund_reason IS NOT NULL", name="refund_has_reason"),
+        Index("ix_payment_received_at", "received_at"),  # revenue by the day it was taken
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +57,7 @@ class Payment(Base):
     amount: Mapped[Money]
     amount_tendered: Mapped[Money | None]  # cash handed over, for change due
     reference: Mapped[str | None] = mapped_column(String(80))
-    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"))
+    refund_of_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
     refund_reason: Mapped[str | None] = mapped_column(Text)
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     received_at: Mapped[dt.datetime] = created_at_column()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mic_desktop.models.base import Base, created_at_column
@@ -14,8 +14,9 @@ RATING_COLUMNS = ("overall", "professionalism", "cleanliness", "report_clarity")
 
 class PatientFeedback(Base):
     __tablename__ = "patient_feedback"
-    __table_args__ = tuple(
-        CheckConstraint(f"{name} BETWEEN 1 AND 5", name=name) for name in RATING_COLUMNS
+    __table_args__ = (
+        *(CheckConstraint(f"{name} BETWEEN 1 AND 5", name=name) for name in RATING_COLUMNS),
+        Index("ix_patient_feedback_submitted_at", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -47,10 +47,25 @@ class OutboxMessage(Base):
     __table_args__ = (
         CheckConstraint(f"channel IN ({enum_check(Channel)})", name="channel"),
         CheckConstraint(f"status IN ({enum_check(OutboxStatus)})", name="status"),
+        # What the dispatchers claim: due rows, rows whose lease ran out, rows to look up.
         Index(
             "ix_outbox_message_due",
             "due_at",
-            postgresql_where=text("status IN ('queued', 'sending')"),
+            postgresql_where=text("status IN ('queued', 'sending', 'unknown')"),
+        ),
+        # Sent SMS whose delivery status is not final yet.
+        Index(
+            "ix_outbox_message_poll",
+            "next_poll_at",
+            postgresql_where=text("next_poll_at IS NOT NULL"),
+        ),
+        # Reception's list of messages that did not reach the person.
+        Index(
+            "ix_outbox_message_problem",
+            "created_at",
+            postgresql_where=text(
+                "status = 'failed' OR delivery_status IN ('undelivered', 'failed')"
+            ),
         ),
     )
 
@@ -68,9 +83,18 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.QUEUED.value)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The appointment start a reminder or notice was written for; a moved appointment
+    # makes it stale.
+    appointment_start_at: Mapped[dt.datetime | None]
     lease_expires_at: Mapped[dt.datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # When a request for this row last went to the provider: the start of the window
+    # to search at Twilio when the outcome is unknown.
+    last_attempt_at: Mapped[dt.datetime | None]
+    error_code: Mapped[str | None] = mapped_column(String(20))  # the provider's, e.g. 21211
     provider_message_id: Mapped[str | None] = mapped_column(String(64))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
+    delivery_updated_at: Mapped[dt.datetime | None]
+    next_poll_at: Mapped[dt.datetime | None]  # NULL once the delivery status is final
     sent_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = created_at_column()

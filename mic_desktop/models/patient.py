@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Sequence, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    Sequence,
+    String,
+    Text,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mic_desktop.models.base import Base, created_at_column, enum_check
@@ -29,6 +40,38 @@ class Patient(Base):
             "medical_aid_plan_id IS NULL OR medical_aid_member_number IS NOT NULL",
             name="member_number_with_plan",
         ),
+        # Search-as-you-type (functions and indexes come from migration 0002).
+        Index(
+            "ix_patient_name_trgm",
+            "name_key",
+            postgresql_using="gin",
+            postgresql_ops={"name_key": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_patient_phone_trgm",
+            "phone",
+            postgresql_using="gin",
+            postgresql_ops={"phone": "gin_trgm_ops"},
+        ),
+        Index("ix_patient_phone_prefix", "phone", postgresql_ops={"phone": "varchar_pattern_ops"}),
+        Index("ix_patient_mrn_prefix", "mrn", postgresql_ops={"mrn": "varchar_pattern_ops"}),
+        Index(
+            "ix_patient_national_id_key",
+            literal_column("mic_id_key(national_id)").label("national_id_key"),
+            postgresql_ops={"national_id_key": "text_pattern_ops"},
+        ),
+        Index(
+            "ix_patient_member_number_key",
+            literal_column("mic_id_key(medical_aid_member_number)").label("member_number_key"),
+            postgresql_ops={"member_number_key": "text_pattern_ops"},
+        ),
+        # Duplicate warning: same name and date of birth.
+        Index(
+            "ix_patient_name_dob",
+            "date_of_birth",
+            text("mic_search_key(last_name)"),
+            text("mic_search_key(first_name)"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +91,10 @@ class Patient(Base):
     address: Mapped[str | None] = mapped_column(Text)
     medical_aid_plan_id: Mapped[int | None] = mapped_column(ForeignKey("medical_aid_plan.id"))
     medical_aid_member_number: Mapped[str | None] = mapped_column(String(40), index=True)
+    # " first last " lower case without accents or punctuation, kept by the database.
+    name_key: Mapped[str | None] = mapped_column(
+        Text, Computed("mic_patient_name_key(first_name, last_name)", persisted=True)
+    )
     sms_opt_in: Mapped[bool] = mapped_column(default=True)
     email_opt_in: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = created_at_column()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from mic_desktop.models.appointment import Appointment
 from mic_desktop.models.base import Base, created_at_column, enum_check
 
 
@@ -33,6 +34,13 @@ class Report(Base):
             "status IN ('pending', 'in_progress') OR finalised_at IS NOT NULL",
             name="final_is_signed",
         ),
+        # The worklist: the few reports still open, found without reading the rest.
+        Index(
+            "ix_report_open",
+            "appointment_id",
+            postgresql_where=text("status IN ('pending', 'in_progress')"),
+        ),
+        Index("ix_report_finalised_at", "finalised_at"),  # turnaround by the day it was signed
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +56,9 @@ class Report(Base):
     reviewed_at: Mapped[dt.datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = created_at_column()
+    # Who saved it last and when, for "changed by X at T; reload" messages.
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     version: Mapped[int] = mapped_column(default=1)
 
     appointment = relationship("Appointment")
@@ -134,3 +145,11 @@ class ReportAccessLog(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     workstation: Mapped[str | None] = mapped_column(String(64))
     accessed_at: Mapped[dt.datetime] = created_at_column()
+
+
+# The worklist's anti-join "completed scans without a report row" reads only this index.
+Index(
+    "ix_appointment_completed",
+    Appointment.id,
+    postgresql_where=text("status = 'completed'"),
+)

@@ -20,6 +20,9 @@ class LiveChannel(StrEnum):
     OUTBOX = "mic_outbox"
     STAFF = "mic_staff"
     SETTINGS = "mic_settings"
+    CATALOGUE = "mic_catalogue"  # scan types and prices, rooms and opening hours
+    MEDICAL_AID = "mic_medical_aid"  # schemes, plans, coverage rules
+    SCHEDULE = "mic_schedule"  # radiologists' availability and leave
 
 
 def notify(session: Session, channel: LiveChannel, record_id: object) -> None:

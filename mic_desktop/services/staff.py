@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.models import Role, StaffUser
 from mic_desktop.services import audit
+from mic_desktop.services.admin_common import require_manager
 from mic_desktop.services.auth import StaffAccount
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
+from mic_desktop.services.live import LiveChannel, notify
 from mic_desktop.services.passwords import hash_password
+from mic_desktop.services.records import check_version
 
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{1,63}$")
 
@@ -24,7 +29,40 @@ class LastManagerError(ServiceError):
         )
 
 
+@dataclass(frozen=True)
+class StaffListing:
+    """One line of the manager's staff list."""
+
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    professional_title: str | None
+    is_active: bool
+    must_change_password: bool
+    locked_until: dt.datetime | None
+    last_login_at: dt.datetime | None
+    version: int
+
+    @classmethod
+    def from_row(cls, row: StaffUser) -> StaffListing:
+        return cls(
+            row.id,
+            row.username,
+            row.full_name,
+            Role(row.role),
+            row.professional_title,
+            row.is_active,
+            row.must_change_password,
+            row.locked_until,
+            row.last_login_at,
+            row.version,
+        )
+
+
 class StaffService:
+    """Staff accounts, for a manager (or ``actor=None``: the command line)."""
+
     def __init__(
         self,
         session_factory: sessionmaker[Session],
@@ -32,6 +70,7 @@ class StaffService:
         actor: StaffAccount | None,
         workstation: str,
     ) -> None:
+        require_manager(actor)
         self._sessions = session_factory
         self._actor = actor
         self._workstation = workstation
@@ -82,6 +121,53 @@ class StaffService:
             user.locked_until = None
             self._audit(session, "password_reset", user, {"must_change": must_change})
 
+    def reset_password(self, username: str, temporary_password: str) -> None:
+        """A manager's reset: a temporary password that must be changed at the next login."""
+        self.set_password(username, temporary_password, must_change=True)
+
+    def update_details(
+        self,
+        username: str,
+        *,
+        full_name: str,
+        professional_title: str | None,
+        expected_version: int,
+    ) -> StaffListing:
+        """The name shown in windows and the title printed under a radiologist's signature."""
+        full_name = full_name.strip()
+        if not full_name:
+            raise ValidationError("Enter the person's full name.", "full_name")
+        if len(full_name) > 120:
+            raise ValidationError(
+                "The full name is too long (120 characters at most).", "full_name"
+            )
+        title = (professional_title or "").strip() or None
+        if title is not None and len(title) > 120:
+            raise ValidationError("The title is too long (120 characters at most).", "title")
+        with self._sessions.begin() as session:
+            user = self._get(session, username, lock=True)
+            check_version(
+                session,
+                user.version,
+                expected_version,
+                f"The account {user.username}",
+                "staff_user",
+                user.id,
+            )
+            before = {"full_name": user.full_name, "professional_title": user.professional_title}
+            user.full_name, user.professional_title = full_name, title
+            session.flush()
+            self._audit(session, "staff_details_changed", user, {"before": before})
+            return StaffListing.from_row(user)
+
+    def list_staff(self) -> list[StaffListing]:
+        """Every account, active ones first, by name."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(StaffUser).order_by(StaffUser.is_active.desc(), StaffUser.full_name)
+            ).all()
+            return [StaffListing.from_row(row) for row in rows]
+
     def disable(self, username: str) -> None:
         with self._sessions.begin() as session:
             user = self._get(session, username)
@@ -129,8 +215,9 @@ class StaffService:
             select(StaffUser).where(func.lower(StaffUser.username) == username.strip().lower())
         ).one_or_none()
 
-    def _get(self, session: Session, username: str) -> StaffUser:
-        user = self._find(session, username)
+    def _get(self, session: Session, username: str, *, lock: bool = False) -> StaffUser:
+        query = select(StaffUser).where(func.lower(StaffUser.username) == username.strip().lower())
+        user = session.scalars(query.with_for_update() if lock else query).one_or_none()
         if user is None:
             raise NotFoundError(f"No staff account is called {username!r}.")
         return user
@@ -148,6 +235,7 @@ class StaffService:
             details={"username": user.username, **(details or {})},
             workstation=self._workstation,
         )
+        notify(session, LiveChannel.STAFF, user.id)
 
 
 def _role(role: Role | str) -> Role:

@@ -1,0 +1,378 @@
+"""The QApplication bootstrap: settings -> database -> login -> role window.
+
+:func:`run` is what ``mic-desktop`` calls to start the GUI. The :class:`Bootstrap`
+walks the start-up steps of :mod:`mic_desktop.startup`, each off the GUI thread,
+and asks the person its questions between them: the clinic server's password,
+whether to upgrade the shared clinic database. Then the :class:`Shell` takes over
+with the login window.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from mic_desktop import APP_NAME, __version__
+from mic_desktop.config import DatabaseKind, DatabaseTarget, SettingsError, workstation_name
+from mic_desktop.db import Database, DatabaseUnavailableError
+from mic_desktop.schema import (
+    SchemaError,
+    SchemaState,
+    SchemaStatus,
+    WorkstationOutdatedError,
+    schema_status,
+)
+from mic_desktop.services.clinic import ClinicInfo, load_clinic_info
+from mic_desktop.startup import (
+    PasswordNeed,
+    Progress,
+    ensure_demo_data,
+    has_staff,
+    open_database,
+    password_need,
+    remember_password,
+    upgrade_schema,
+)
+from mic_desktop.ui.common.errors import (
+    INSUFFICIENT_PRIVILEGE_SQLSTATE,
+    describe_error,
+    first_line,
+    is_password_refused,
+    sqlstate,
+)
+from mic_desktop.ui.common.login import DemoAccountLike
+from mic_desktop.ui.common.look import apply_look, window_title
+from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog, StartupWindow
+from mic_desktop.ui.common.tasks import ProgressRelay, run_task, wait_for_tasks
+from mic_desktop.ui.shell import Shell
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_OUTDATED = 2  # the database is newer than this workstation
+
+
+class SchemaAction(Enum):
+    PROCEED = "proceed"
+    UPGRADE = "upgrade"  # this PC's own database: migrate without asking
+    CONFIRM_UPGRADE = "confirm upgrade"  # the shared clinic server: ask first
+    REFUSE = "refuse"
+
+
+def schema_action(status: SchemaStatus, kind: DatabaseKind) -> SchemaAction:
+    """What start-up does with a database in ``status``."""
+    if status.state in (SchemaState.AHEAD, SchemaState.FOREIGN):
+        return SchemaAction.REFUSE
+    if status.needs_upgrade:
+        return SchemaAction.CONFIRM_UPGRADE if kind is DatabaseKind.SERVER else SchemaAction.UPGRADE
+    return SchemaAction.PROCEED
+
+
+def refusal_error(status: SchemaStatus) -> SchemaError:
+    if status.state is SchemaState.AHEAD:
+        return WorkstationOutdatedError(status.database_revision or "?")
+    return SchemaError(
+        "This database holds tables but is not a MIC Desktop database. "
+        "Choose the clinic's MIC Desktop database or an empty one."
+    )
+
+
+def exit_code_for(error: BaseException) -> int:
+    return EXIT_OUTDATED if isinstance(error, WorkstationOutdatedError) else EXIT_FAILED
+
+
+def server_name(target: DatabaseTarget) -> str:
+    if target.url is None:
+        return "this PC"
+    url = make_url(target.url)
+    return f"{url.host or 'localhost'}/{url.database}"
+
+
+def describe_startup_error(error: BaseException, target: DatabaseTarget) -> str:
+    """Why the program cannot start, said for the person at the desk."""
+    if isinstance(error, SchemaError | DatabaseUnavailableError | SettingsError):
+        return str(error)
+    server = server_name(target)
+    if is_password_refused(error):
+        user = make_url(target.url).username if target.url else ""
+        return f"The clinic server {server} refused the password of the database user {user}."
+    if isinstance(error, DBAPIError) and sqlstate(error) == INSUFFICIENT_PRIVILEGE_SQLSTATE:
+        return (
+            f"This workstation's database user may not change the schema on {server} "
+            f"({first_line(error)}). Upgrade it as the schema owner with "
+            "“mic-desktop db upgrade”, then start MIC Desktop again."
+        )
+    if isinstance(error, DBAPIError) and target.kind is DatabaseKind.SERVER:
+        return (
+            f"MIC Desktop cannot reach the clinic database on {server}.\n\n{first_line(error)}\n\n"
+            "Check that this PC is on the clinic network and the server is running, "
+            "then start MIC Desktop again."
+        )
+    return describe_error(error)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the login window needs, read off the GUI thread."""
+
+    clinic: ClinicInfo
+    has_staff: bool
+    demo_accounts: tuple[DemoAccountLike, ...]
+
+
+def prepare(database: Database, progress: Progress | None) -> Prepared:
+    """Load the demo clinic on its first start, then read what the login window shows."""
+    demo_accounts: tuple[DemoAccountLike, ...] = ()
+    if database.connection.is_demo:
+        ensure_demo_data(database, progress)
+        from mic_desktop.services.demo_data import DEMO_ACCOUNTS
+
+        demo_accounts = tuple(DEMO_ACCOUNTS)
+    return Prepared(load_clinic_info(database.session_factory), has_staff(database), demo_accounts)
+
+
+def open_and_check(target: DatabaseTarget, password: str | None) -> tuple[Database, SchemaStatus]:
+    database = open_database(target, password)
+    try:
+        return database, schema_status(database.engine)
+    except Exception:
+        database.dispose()
+        raise
+
+
+class Bootstrap(QObject):
+    """The start-up steps, each in a worker, with the person's decisions in between."""
+
+    finished = Signal(int)  # start-up failed or was cancelled: the program ends with this code
+    ready = Signal(object)  # the Shell, once the login window is shown
+
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        *,
+        workstation: str,
+        idle_timeout_ms: int | None = None,
+        maximise: bool = True,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.target = target
+        self.workstation = workstation
+        self._idle_timeout_ms = idle_timeout_ms
+        self._maximise = maximise
+        self.splash = StartupWindow(demo=target.kind is DatabaseKind.DEMO)
+        self._progress = ProgressRelay(self)
+        self._progress.progress.connect(self.splash.set_progress)
+        self.database: Database | None = None
+        self.shell: Shell | None = None
+        self.password_dialog: ServerPasswordDialog | None = None
+        self.message_box: QMessageBox | None = None
+        self.exit_code: int | None = None
+        self._need: PasswordNeed | None = None
+
+    # -- the steps -------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.splash.show()
+        if self.target.kind is DatabaseKind.SERVER:
+            self.splash.set_status("Looking for the clinic server's password…")
+            target = self.target
+            run_task(lambda: password_need(target), self._password_need_known, self._fail)
+        else:
+            self._connect(None)
+
+    def _password_need_known(self, need: PasswordNeed | None) -> None:
+        self._need = need
+        if need is None:
+            self._connect(None)
+        else:
+            self._ask_password(need, "")
+
+    def _ask_password(self, need: PasswordNeed, error: str) -> None:
+        dialog = ServerPasswordDialog(need, error=error, parent=self.splash)
+        dialog.accepted.connect(lambda: self._connect(dialog.password.text(), dialog))
+        dialog.rejected.connect(lambda: self._finish(EXIT_FAILED))
+        self.password_dialog = dialog
+        dialog.open()
+
+    def _connect(self, password: str | None, dialog: ServerPasswordDialog | None = None) -> None:
+        self.password_dialog = None
+        if self.target.is_embedded:
+            self.splash.set_status("Starting the clinic database…")
+        else:
+            self.splash.set_status(f"Connecting to {server_name(self.target)}…")
+        remember = dialog is not None and dialog.remember_requested
+        target = self.target
+        run_task(
+            lambda: open_and_check(target, password),
+            lambda opened: self._connected(opened, password if remember else None),
+            self._connect_failed,
+        )
+
+    def _connect_failed(self, error: BaseException) -> None:
+        if not is_password_refused(error) or self.target.kind is not DatabaseKind.SERVER:
+            self._fail(error)
+        elif self._need is not None:
+            self._ask_password(self._need, "The server refused this password. Try again.")
+        else:  # the keyring's password no longer works: ask, and offer to replace it
+            need = password_need(self.target, ignore_stored=True)
+            if need is None:
+                self._fail(error)
+            else:
+                self._need = need
+                self._ask_password(need, "The server refused the saved password. Enter it again.")
+
+    def _connected(
+        self, opened: tuple[Database, SchemaStatus], password_to_remember: str | None
+    ) -> None:
+        database, status = opened
+        self.database = database
+        if password_to_remember is not None and self._need is not None:
+            need, password = self._need, password_to_remember
+            run_task(lambda: remember_password(need, password))
+        action = schema_action(status, self.target.kind)
+        if action is SchemaAction.REFUSE:
+            self._fail(refusal_error(status))
+        elif action is SchemaAction.UPGRADE:
+            self._upgrade()
+        elif action is SchemaAction.CONFIRM_UPGRADE:
+            self.confirm(
+                "Upgrade the clinic database?",
+                self._upgrade_question(status),
+                "Upgrade the clinic database",
+                self._upgrade,
+            )
+        else:
+            self._prepare()
+
+    def _upgrade_question(self, status: SchemaStatus) -> str:
+        server = server_name(self.target)
+        if status.state is SchemaState.EMPTY:
+            return (
+                f"The database {server} is empty. MIC Desktop can create its tables in it "
+                "now; every workstation that uses this server then works with them.\n\n"
+                "Create the MIC Desktop tables?"
+            )
+        return (
+            f"The clinic database on {server} has an older structure (revision "
+            f"{status.database_revision}) than this version of MIC Desktop "
+            f"({status.head_revision}).\n\n"
+            "Upgrading changes the shared clinic database for every workstation: PCs "
+            "with an older MIC Desktop must be updated before they can use it again. "
+            "Make sure a recent backup exists.\n\nUpgrade the clinic database now?"
+        )
+
+    def _upgrade(self) -> None:
+        self.splash.set_status("Updating the clinic database…")
+        database = self.database
+        assert database is not None
+        run_task(lambda: upgrade_schema(database), lambda _none: self._prepare(), self._fail)
+
+    def _prepare(self) -> None:
+        database = self.database
+        assert database is not None
+        if database.connection.is_demo:
+            self.splash.set_status("Preparing the demo clinic…")
+        else:
+            self.splash.set_status("Opening…")
+        progress = self._progress.callback()
+        run_task(lambda: prepare(database, progress), self._prepared, self._fail)
+
+    def _prepared(self, prepared: Prepared) -> None:
+        assert self.database is not None
+        self.shell = Shell(
+            self.database,
+            prepared.clinic,
+            workstation=self.workstation,
+            demo_accounts=prepared.demo_accounts,
+            has_staff=prepared.has_staff,
+            idle_timeout_ms=self._idle_timeout_ms,
+            maximise=self._maximise,
+        )
+        self.shell.start()
+        self.splash.hide()
+        self.ready.emit(self.shell)
+
+    # -- asking and telling ----------------------------------------------------------
+
+    def _fail(self, error: BaseException) -> None:
+        if not isinstance(error, SchemaError | DatabaseUnavailableError | DBAPIError):
+            log.error("Start-up failed", exc_info=error)
+        self.show_error(describe_startup_error(error, self.target), exit_code_for(error))
+
+    def show_error(self, text: str, exit_code: int) -> None:
+        """Tell the person why the program cannot start; it ends when they close the message."""
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            window_title("Cannot start", demo=self.target.kind is DatabaseKind.DEMO),
+            text,
+            QMessageBox.StandardButton.Close,
+            self.splash,
+        )
+        box.finished.connect(lambda _result: self._finish(exit_code))
+        self.message_box = box
+        box.open()
+
+    def confirm(self, title: str, text: str, yes: str, on_yes: Callable[[], None]) -> None:
+        """Ask a yes/quit question; quitting ends start-up."""
+        box = QMessageBox(QMessageBox.Icon.Question, window_title(title), text, parent=self.splash)
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(yes_button)
+
+        def answered(_result: int) -> None:
+            self.message_box = None
+            if box.clickedButton() is yes_button:
+                on_yes()
+            else:
+                self._finish(EXIT_FAILED)
+
+        box.finished.connect(answered)
+        self.message_box = box
+        box.open()
+
+    def _finish(self, code: int) -> None:
+        self.message_box = None
+        self.password_dialog = None
+        self.exit_code = code
+        self.splash.close()
+        self.finished.emit(code)
+
+    def shutdown(self) -> None:
+        """After the event loop: wait for work in flight, then let go of the databases."""
+        if self.shell is not None:
+            self.shell.close()
+        wait_for_tasks(10_000)
+        if self.database is not None:
+            self.database.dispose()
+            self.database = None
+
+
+def run(target: DatabaseTarget, *, argv: Sequence[str] | None = None) -> int:
+    """Start the GUI against ``target``; returns the exit status."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else sys.argv)
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)
+    apply_look(app)
+    bootstrap = Bootstrap(target, workstation=workstation_name())
+    bootstrap.finished.connect(app.exit)
+    bootstrap.start()
+    code = app.exec()
+    bootstrap.shutdown()
+    return bootstrap.exit_code if bootstrap.exit_code is not None else code
+
+
+__all__ = ["Bootstrap", "SchemaAction", "run", "schema_action"]

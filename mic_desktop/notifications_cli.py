@@ -1,0 +1,230 @@
+"""``mic-desktop worker`` and ``mic-desktop credentials``: the notification subcommands.
+
+mic-desktop worker [--once]                          run the reminder and outbox jobs headless
+mic-desktop credentials set twilio --account-sid AC... --from +1...   [--secret-stdin]
+mic-desktop credentials set smtp --host H --port P --user U --from A  [--secret-stdin]
+mic-desktop credentials show                         what is configured (never a secret)
+mic-desktop credentials test sms|email --to WHO      send a test message now
+
+:func:`register` adds them to the main parser; :data:`HANDLERS` maps each command
+to its handler, called like the others in :mod:`mic_desktop.cli` with
+``(args, target)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Callable
+
+from mic_desktop.config import (
+    DatabaseTarget,
+    Settings,
+    SmtpSecurity,
+    SmtpSettings,
+    workstation_name,
+)
+from mic_desktop.secrets import keyring_available
+from mic_desktop.services.messaging_setup import (
+    CredentialsError,
+    MessagingSetupService,
+    build_mailer,
+    build_sms_gateway,
+    messaging_status,
+    save_smtp_credentials,
+    save_twilio_credentials,
+)
+
+WORKER_HELP = """\
+Run the notification jobs without a window, e.g. on the clinic server: queue
+appointment and balance reminders, send the outbox (SMS through Twilio, e-mail
+through SMTP) and follow SMS delivery. Every front-desk PC runs the same jobs while
+the app is open; the database makes sure each message goes out once. Stops
+cleanly on Ctrl+C or SIGTERM.
+"""
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    worker = commands.add_parser(
+        "worker",
+        help="send reminders and messages (headless, for the clinic server)",
+        description=WORKER_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    worker.add_argument("--once", action="store_true", help="run every job once, then exit")
+
+    credentials = commands.add_parser(
+        "credentials", help="Twilio (SMS) and SMTP (e-mail) credentials", parents=[common]
+    )
+    actions = credentials.add_subparsers(
+        dest="credentials_command", metavar="ACTION", required=True
+    )
+    set_ = actions.add_parser(
+        "set", help="store a provider's settings and its secret (in the OS keyring)"
+    )
+    providers = set_.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    twilio = providers.add_parser("twilio", help="Twilio account for SMS")
+    twilio.add_argument("--account-sid", help="AC... (default: the one already set)")
+    twilio.add_argument(
+        "--from", dest="from_number", help="sender: a Twilio number, e.g. +15017122661"
+    )
+    twilio.add_argument(
+        "--secret-stdin", action="store_true", help="read the auth token from stdin"
+    )
+    smtp = providers.add_parser("smtp", help="mail server for e-mail")
+    smtp.add_argument("--host")
+    smtp.add_argument("--port", type=int)
+    smtp.add_argument("--user", help="login name (leave out for a relay without login)")
+    smtp.add_argument("--from", dest="from_address", help="sender address")
+    smtp.add_argument("--security", choices=[choice.value for choice in SmtpSecurity])
+    smtp.add_argument("--secret-stdin", action="store_true", help="read the password from stdin")
+    actions.add_parser("show", help="show what is configured (never a secret)")
+    test = actions.add_parser("test", help="send a test message now", parents=[common])
+    test.add_argument("channel", choices=["sms", "email"])
+    test.add_argument("--to", required=True, help="phone number (+...) or e-mail address")
+
+
+def worker_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    from mic_desktop.cli import _open
+    from mic_desktop.worker import NotificationWorker, run_worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not every tick
+    settings = Settings.load()
+    sms, mailer = build_sms_gateway(settings), build_mailer(settings)
+    print(
+        f"SMS: {'Twilio ' + sms.sender if sms else 'not set up'}; "
+        f"e-mail: {mailer.settings.host if mailer else 'not set up'}",
+        file=sys.stderr,
+    )
+    database = _open(target)
+    try:
+        if args.once:
+            worker = NotificationWorker(
+                database.session_factory,
+                workstation=workstation_name(),
+                sms=sms,
+                mailer=mailer,
+            )
+            worker.run_all_once()
+            return 0
+        print("Worker running; Ctrl+C stops it.", file=sys.stderr)
+        return run_worker(
+            database.session_factory, workstation=workstation_name(), sms=sms, mailer=mailer
+        )
+    finally:
+        database.dispose()
+
+
+def credentials_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    if args.credentials_command == "set":
+        return _set(args)
+    if args.credentials_command == "show":
+        return _show()
+    return _test(args, target)
+
+
+def _read_secret(args: argparse.Namespace, what: str) -> str:
+    if not keyring_available():
+        raise CredentialsError(
+            f"No secure OS keyring is available on this PC, so the {what} cannot be stored. "
+            "Install or unlock the system keyring and try again; the settings file never "
+            "holds secrets."
+        )
+    if args.secret_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        secret = getpass.getpass(f"{what.capitalize()}: ")
+    else:
+        raise CredentialsError(f"No terminal to ask for the {what}: use --secret-stdin.")
+    if not secret:
+        raise CredentialsError(f"An empty {what} is not stored.")
+    return secret
+
+
+def _set(args: argparse.Namespace) -> int:
+    settings = Settings.load()
+    if args.provider == "twilio":
+        current = settings.twilio
+        sid = args.account_sid or (current.account_sid if current else None)
+        sender = args.from_number or (current.from_number if current else None)
+        if not sid or not sender:
+            raise CredentialsError("Give --account-sid and --from (nothing is set up yet).")
+        token = _read_secret(args, "Twilio auth token")
+        twilio = save_twilio_credentials(sid, sender, token)
+        print(f"Twilio account {twilio.account_sid} (sender {twilio.from_number}) saved; ")
+        print("the auth token is in the OS keyring.")
+        return 0
+    current_smtp = settings.smtp
+    host = args.host or (current_smtp.host if current_smtp else None)
+    if not host:
+        raise CredentialsError("Give --host (nothing is set up yet).")
+    security = SmtpSecurity(
+        args.security or (current_smtp.security.value if current_smtp else "starttls")
+    )
+    default_port = {SmtpSecurity.TLS: 465, SmtpSecurity.STARTTLS: 587}.get(security, 25)
+    user = args.user if args.user is not None else (current_smtp.user if current_smtp else "")
+    smtp = SmtpSettings(
+        host=host,
+        port=args.port or (current_smtp.port if current_smtp else default_port),
+        user=user,
+        from_address=args.from_address or (current_smtp.from_address if current_smtp else user),
+        security=security,
+    )
+    password = _read_secret(args, "SMTP password") if user else None
+    saved = save_smtp_credentials(smtp, password)
+    print(f"Mail server {saved.host}:{saved.port} ({saved.security.value}) saved", end="")
+    print("; the password is in the OS keyring." if password else ".")
+    return 0
+
+
+def _show() -> int:
+    status = messaging_status()
+    if status.twilio is None:
+        print("SMS:    not set up")
+    else:
+        token = "auth token stored" if status.twilio_secret_stored else "NO auth token stored"
+        print(
+            f"SMS:    Twilio {status.twilio.account_sid}, from {status.twilio.from_number}, {token}"
+        )
+    if status.smtp is None:
+        print("E-mail: not set up")
+    else:
+        smtp = status.smtp
+        secret = (
+            "password stored"
+            if status.smtp_secret_stored
+            else ("no login" if not smtp.user else "NO password stored")
+        )
+        print(
+            f"E-mail: {smtp.user or '(no login)'} at {smtp.host}:{smtp.port} "
+            f"({smtp.security.value}), from {smtp.from_address}, {secret}"
+        )
+    print(f"Keyring: {'available' if status.keyring_available else 'NOT available'}")
+    return 0
+
+
+def _test(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    from mic_desktop.cli import _open
+
+    database = _open(target)
+    try:
+        service = MessagingSetupService(database.session_factory, None, workstation_name())
+        if args.channel == "sms":
+            result = service.send_test_sms(args.to)
+        else:
+            result = service.send_test_email(args.to)
+        print(f"Test {result.channel} sent to {result.recipient} ({result.provider_id}).")
+        return 0
+    finally:
+        database.dispose()
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace, DatabaseTarget], int]] = {
+    "worker": worker_command,
+    "credentials": credentials_command,
+}

@@ -1,0 +1,1 @@
+"""The reporting doctors' window: studies awaiting a report (the report editor follows)."""

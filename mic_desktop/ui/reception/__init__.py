@@ -1,0 +1,1 @@
+"""The front desk's window: today's appointments (booking and payments follow)."""

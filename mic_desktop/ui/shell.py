@@ -1,0 +1,165 @@
+"""From the login window to the person's role window and back.
+
+The shell owns the login window (with an :class:`AuthService` on the bootstrap
+database) and, while someone is logged in, their :class:`UserSession` and role
+window. Logging out disposes the person's Database and shows the login window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, Qt, Signal
+
+from mic_desktop.db import Database
+from mic_desktop.models import Role
+from mic_desktop.services.auth import AuthService, Clock, StaffAccount, utc_now
+from mic_desktop.services.clinic import ClinicInfo
+
+from .common.change_password import ChangePasswordDialog
+from .common.errors import describe_error
+from .common.login import DemoAccountLike, LoginWindow
+from .common.session import UserSession
+from .common.tasks import run_task
+from .common.window import RoleWindow
+from .manager.window import ManagerWindow
+from .radiologist.window import RadiologistWindow
+from .reception.window import ReceptionWindow
+
+ROLE_WINDOWS: dict[Role, type[RoleWindow]] = {
+    window.role: window for window in (ReceptionWindow, RadiologistWindow, ManagerWindow)
+}
+
+
+class Shell(QObject):
+    """Routes a login to the window of the person's role; logout comes back here."""
+
+    role_window_opened = Signal(object)  # RoleWindow
+    logged_out = Signal()
+
+    def __init__(
+        self,
+        database: Database,
+        clinic: ClinicInfo | None,
+        *,
+        workstation: str,
+        demo_accounts: Sequence[DemoAccountLike] = (),
+        has_staff: bool = True,
+        idle_timeout_ms: int | None = None,
+        maximise: bool = True,
+        clock: Clock = utc_now,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._database = database
+        self._clock = clock
+        self._workstation = workstation
+        self._idle_timeout_ms = idle_timeout_ms
+        self._maximise = maximise
+        self.auth = AuthService(database.session_factory, workstation, clock)
+        self.login_window = LoginWindow(
+            self.auth,
+            database.connection,
+            clinic,
+            workstation=workstation,
+            demo_accounts=demo_accounts,
+            has_staff=has_staff,
+        )
+        self.login_window.logged_in.connect(self._logged_in)
+        self.role_window: RoleWindow | None = None
+        self.user_session: UserSession | None = None
+        self.password_dialog: ChangePasswordDialog | None = None
+
+    @property
+    def is_demo(self) -> bool:
+        return self._database.connection.is_demo
+
+    def start(self) -> None:
+        self.login_window.show()
+        self.login_window.activateWindow()
+
+    def _logged_in(self, account: StaffAccount) -> None:
+        if not account.must_change_password:
+            self._open_session(account)
+            return
+        dialog = ChangePasswordDialog(
+            self.auth, account, required=True, demo=self.is_demo, parent=self.login_window
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self._open_session)
+        dialog.rejected.connect(lambda: self._abandon(account))
+        self.password_dialog = dialog
+        dialog.open()
+
+    def _abandon(self, account: StaffAccount) -> None:
+        """The person closed the forced password change: their session ends here."""
+        self._record_logout(account)
+        self.password_dialog = None
+        self.login_window.reset()
+
+    def _open_session(self, account: StaffAccount) -> None:
+        self.password_dialog = None
+        self.login_window.set_busy("Opening your window…")
+        connection, workstation, clock = self._database.connection, self._workstation, self._clock
+        run_task(
+            lambda: UserSession.open(account, connection, workstation, clock),
+            self._session_opened,
+            self._session_failed,
+            receiver=self,
+        )
+
+    def _session_failed(self, error: BaseException) -> None:
+        self.login_window.show_error(describe_error(error))
+
+    def _session_opened(self, session: UserSession) -> None:
+        window = ROLE_WINDOWS[session.account.role](session, idle_timeout_ms=self._idle_timeout_ms)
+        window.logout_requested.connect(self.logout)
+        window.closed.connect(self._window_closed)
+        self.user_session, self.role_window = session, window
+        if self._maximise:
+            window.showMaximized()
+        else:
+            window.show()
+        window.activateWindow()
+        self.login_window.hide()
+        self.login_window.reset()
+        self.role_window_opened.emit(window)
+
+    def logout(self) -> None:
+        """End the session and show the login window (it opens before the role window closes)."""
+        window = self.role_window
+        if window is None:
+            return
+        self.login_window.reset()
+        self.login_window.show()
+        self.login_window.activateWindow()
+        window.end_session()
+        window.close()
+        self._end_session(window)
+        self.logged_out.emit()
+
+    def _window_closed(self) -> None:
+        """The role window was closed (Quit): record the logout; the program then ends."""
+        if self.role_window is not None:
+            self._end_session(self.role_window)
+
+    def _end_session(self, window: RoleWindow) -> None:
+        session = self.user_session
+        self.role_window = self.user_session = None
+        window.deleteLater()
+        if session is not None:
+            self._record_logout(session.account)
+            session.close()
+
+    def _record_logout(self, account: StaffAccount) -> None:
+        auth = self.auth
+        run_task(lambda: auth.logout(account))
+
+    def close(self) -> None:
+        """At program end: close the windows and dispose the person's Database."""
+        if self.role_window is not None:
+            window = self.role_window
+            window.end_session()
+            window.close()
+            self._end_session(window)
+        self.login_window.close()

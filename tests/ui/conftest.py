@@ -1,0 +1,119 @@
+"""Fixtures for the UI tests: offscreen Qt, no unexpected dialogs, no stray worker threads.
+
+A QMessageBox or QFileDialog nobody answers blocks a test forever; here any such
+dialog the test did not ask for fails the test at once. Worker tasks are waited
+for before the test's database is dropped and again at the very end.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from mic_desktop.config import DatabaseKind
+from mic_desktop.db import Connection, Database
+from mic_desktop.services.auth import AuthService
+from mic_desktop.services.clinic import load_clinic_info
+from mic_desktop.ui.common.look import apply_look
+from mic_desktop.ui.common.tasks import wait_for_tasks
+from mic_desktop.ui.shell import Shell
+
+_MESSAGE_BOX_STATICS = ("critical", "warning", "information", "question", "about", "aboutQt")
+_FILE_DIALOG_STATICS = (
+    "getOpenFileName",
+    "getOpenFileNames",
+    "getSaveFileName",
+    "getExistingDirectory",
+    "getOpenFileUrl",
+    "getOpenFileUrls",
+    "getSaveFileUrl",
+    "getExistingDirectoryUrl",
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _look(qapp: QApplication) -> None:
+    """The real stylesheet, so layout problems it causes show up in tests too."""
+    apply_look(qapp)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_dialogs(
+    qapp: QApplication, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[str]]:
+    """Fail the test on any message box or file dialog; wait for worker tasks at the end."""
+    opened: list[str] = []
+
+    def refuse(what: str) -> Callable[..., object]:
+        def fail(*args: object, **kwargs: object) -> object:
+            texts = [a for a in args if isinstance(a, str)]
+            opened.append(f"{what}: {texts}")
+            pytest.fail(f"unexpected {what} {texts}", pytrace=False)
+
+        return fail
+
+    for name in _MESSAGE_BOX_STATICS:
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse(f"QMessageBox.{name}")))
+    for name in ("exec", "open", "show"):
+        monkeypatch.setattr(QMessageBox, name, refuse(f"QMessageBox.{name}"))
+    for name in _FILE_DIALOG_STATICS:
+        monkeypatch.setattr(QFileDialog, name, staticmethod(refuse(f"QFileDialog.{name}")))
+    for name in ("exec", "open", "show"):
+        monkeypatch.setattr(QFileDialog, name, refuse(f"QFileDialog.{name}"))
+    yield opened
+    assert wait_for_tasks(10_000), "worker tasks still running after the test"
+    qapp.processEvents()
+    assert not opened, f"unexpected dialogs: {opened}"
+
+
+@pytest.fixture
+def database(database: Database) -> Iterator[Database]:
+    """The root fixture's database; worker tasks finish before it is dropped."""
+    yield database
+    assert wait_for_tasks(10_000), "worker tasks still running after the test"
+
+
+@pytest.fixture
+def demo_database(database: Database) -> Iterator[Database]:
+    """The same test database, presented as the demo connection."""
+    demo = Database(Connection(database.connection.url, DatabaseKind.DEMO))
+    yield demo
+    wait_for_tasks(10_000)
+    demo.dispose()
+
+
+@pytest.fixture
+def auth(database: Database) -> AuthService:
+    return AuthService(database.session_factory, "test-pc")
+
+
+ShellFactory = Callable[..., Shell]
+
+
+@pytest.fixture
+def make_shell(qtbot: QtBot) -> Iterator[ShellFactory]:
+    """Build a :class:`Shell` on a database and show its login window; closed at the end."""
+    shells: list[Shell] = []
+
+    def build(database: Database, **options: object) -> Shell:
+        options.setdefault("workstation", "test-pc")
+        options.setdefault("maximise", False)
+        clinic = options.pop("clinic", None) or load_clinic_info(database.session_factory)
+        shell = Shell(database, clinic, **options)  # type: ignore[arg-type]
+        qtbot.addWidget(shell.login_window)
+        shell.role_window_opened.connect(qtbot.addWidget)
+        shells.append(shell)
+        shell.start()
+        qtbot.waitExposed(shell.login_window)
+        return shell
+
+    yield build
+    for shell in shells:
+        shell.close()
+    wait_for_tasks(10_000)
