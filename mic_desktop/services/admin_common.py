@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.models import Role
-from mic_desktop.services import audit
 from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import PermissionDeniedError
 
 Row = TypeVar("Row")
@@ -31,8 +29,8 @@ def lock_row(session: Session, model: type[Row], record_id: int) -> Row | None:
     ).one_or_none()
 
 
-class ManagerService:
-    """Base of the administration services: a manager's session factory, audit, clock."""
+class ManagerService(ClinicService):
+    """Base of the administration services: only a manager (or the command line) may act."""
 
     def __init__(
         self,
@@ -43,29 +41,9 @@ class ManagerService:
         clock: Clock = utc_now,
     ) -> None:
         require_manager(actor)
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock: Callable[[], dt.datetime] = clock
+        super().__init__(session_factory, actor, workstation, clock)
 
-    def _audit(
-        self,
-        session: Session,
-        action: str,
-        entity: str,
-        entity_id: object,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        audit.record(
-            session,
-            action,
-            staff_id=self._actor.id if self._actor else None,
-            username=self._actor.username if self._actor else "(command line)",
-            entity=entity,
-            entity_id=entity_id,
-            details=details,
-            workstation=self._workstation,
-        )
+    _audit = ClinicService._audit_change
 
     @property
     def _actor_id(self) -> int | None:

@@ -83,6 +83,7 @@ from mic_desktop.services.analytics_results import (
     VolumePoint,
 )
 from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError
 from mic_desktop.services.pdf_common import load_letterhead
 
@@ -191,7 +192,7 @@ class _Context:
         )
 
 
-class AnalyticsService:
+class AnalyticsService(ClinicService):
     """Charts for the manager's dashboard; every method is one read-only snapshot."""
 
     def __init__(
@@ -203,10 +204,7 @@ class AnalyticsService:
         clock: Clock = utc_now,
     ) -> None:
         require_manager(actor)
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
+        super().__init__(session_factory, actor, workstation, clock)
 
     # -- what the period and filter selectors offer -----------------------------------
 

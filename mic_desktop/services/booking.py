@@ -47,6 +47,7 @@ from mic_desktop.models import (
 )
 from mic_desktop.services import audit, live, notifications
 from mic_desktop.services.auth import AuthService, Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.contact_details import normalise_email, normalise_phone
 from mic_desktop.services.errors import (
     NotFoundError,
@@ -246,7 +247,7 @@ def check_referral_letter(letter: ReferralLetter, max_mb: int) -> tuple[str, str
     return name[-255:] or "referral", content_type, hashlib.sha256(letter.content).hexdigest()
 
 
-class BookingService:
+class BookingService(ClinicService):
     def __init__(
         self,
         session_factory: sessionmaker[Session],
@@ -255,10 +256,7 @@ class BookingService:
         clock: Clock = utc_now,
         auth: AuthService | None = None,
     ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
+        super().__init__(session_factory, actor, workstation, clock)
         self._auth = auth or AuthService(session_factory, workstation, clock)
 
     # ----------------------------------------------------------------- booking

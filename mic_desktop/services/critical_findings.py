@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import func, literal, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from mic_desktop.models import (
     Appointment,
@@ -27,7 +27,7 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.services import audit, live
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.report_errors import CriticalFindingAlreadyAcknowledgedError
@@ -83,19 +83,7 @@ class CriticalResult:
         return self.acknowledged_at is not None
 
 
-class CriticalFindingService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class CriticalFindingService(ClinicService):
     def unacknowledged(self) -> list[CriticalResult]:
         """Critical results nobody has recorded as communicated, oldest first."""
         self._require()

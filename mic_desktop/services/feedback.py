@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import Appointment, AppointmentStatus, PatientFeedback
 from mic_desktop.services import audit
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
 
 MAX_COMMENT_LENGTH = 2000
@@ -59,19 +59,7 @@ class FeedbackRecord:
     submitted_at: dt.datetime
 
 
-class FeedbackService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class FeedbackService(ClinicService):
     def visit(self, appointment_id: int) -> FeedbackVisit:
         """The visit the kiosk opens for; refused unless it is completed."""
         with self._sessions() as session:

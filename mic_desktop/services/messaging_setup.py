@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
 from twilio.http import HttpClient
 
 from mic_desktop.config import Settings, SmtpSettings, TwilioSettings
@@ -25,7 +24,7 @@ from mic_desktop.log_redaction import register_secret
 from mic_desktop.models import ClinicSettings, Role
 from mic_desktop.secrets import backend_description, get_secret, keyring_available, set_secret
 from mic_desktop.services import audit
-from mic_desktop.services.auth import StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.email import EmailError, SmtpMailer
 from mic_desktop.services.errors import PermissionDeniedError, ServiceError, ValidationError
 from mic_desktop.services.outbox import E164, EMAIL
@@ -227,20 +226,8 @@ class TestMessageResult:
     status: str
 
 
-class MessagingSetupService:
+class MessagingSetupService(ClinicService):
     """The settings dialog's "Send a test message" (manager, or the command line)."""
-
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount | None,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
 
     def send_test_sms(self, to: str, sms: SmsGateway | None = None) -> TestMessageResult:
         """Send one SMS now, straight to Twilio (not through the outbox)."""

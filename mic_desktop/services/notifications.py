@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
     Appointment,
@@ -38,7 +38,8 @@ from mic_desktop.models import (
     Role,
 )
 from mic_desktop.services import audit
-from mic_desktop.services.auth import StaffAccount, utc_now
+from mic_desktop.services.auth import utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import (
     NotFoundError,
     PermissionDeniedError,
@@ -519,20 +520,8 @@ class PreviewMessage:
     sms_segments: int  # 0 for e-mail
 
 
-class TemplateService:
+class TemplateService(ClinicService):
     """Read, edit, reset and preview the clinic's message templates."""
-
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
 
     def list_templates(self) -> list[TemplateInfo]:
         with self._sessions.begin() as session:

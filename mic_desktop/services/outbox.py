@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import Channel, OutboxMessage, OutboxStatus, Patient, Role
 from mic_desktop.services import audit
-from mic_desktop.services.auth import StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from mic_desktop.services.live import LiveChannel, notify
 from mic_desktop.services.quiet_hours import clinic_quiet_hours
@@ -211,20 +211,8 @@ def needs_attention_condition() -> ColumnElement[bool]:
     )
 
 
-class OutboxService:
+class OutboxService(ClinicService):
     """Reception's view of the outbox: per appointment, what failed, send again."""
-
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
 
     def messages_for_appointment(self, appointment_id: int) -> list[MessageInfo]:
         """Every message about one appointment, oldest first, with its delivery status."""

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
     Appointment,
@@ -35,7 +35,7 @@ from mic_desktop.models import (
     Sex,
 )
 from mic_desktop.services import audit, live
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.contact_details import display_phone, normalise_email, normalise_phone
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
 from mic_desktop.services.live import LiveChannel
@@ -213,19 +213,7 @@ def _required(value: str, limit: int, field: str, label: str) -> str:
     return text
 
 
-class PatientService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class PatientService(ClinicService):
     # ------------------------------------------------------------------ search
 
     def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[PatientSummary]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
     Appointment,
@@ -39,7 +39,7 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.services import audit, live, notifications
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
 from mic_desktop.services.formats import format_money, money
 from mic_desktop.services.live import LiveChannel
@@ -182,19 +182,7 @@ def _method(value: PaymentMethod | str) -> PaymentMethod:
         raise ValidationError("Choose how the patient pays.", "method") from None
 
 
-class PaymentService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class PaymentService(ClinicService):
     # ---------------------------------------------------------------- payments
 
     def take_payment(

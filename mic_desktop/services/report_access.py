@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
     Report,
@@ -29,7 +29,8 @@ from mic_desktop.models import (
     Role,
     StaffUser,
 )
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError
 from mic_desktop.services.report_pdf import (
     ReportPdfContent,
@@ -94,19 +95,7 @@ def log_access(
     session.add(row)
 
 
-class ReportAccessService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class ReportAccessService(ClinicService):
     def document_for(
         self, report_id: int, action: ReportAccessAction, detail: str | None = None
     ) -> ReportFile:

@@ -14,7 +14,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
     AppointmentAttachment,
@@ -29,7 +29,7 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.services import audit, live, notifications
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import (
     NotFoundError,
     PermissionDeniedError,
@@ -63,19 +63,7 @@ FINAL_STATUSES = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
 MAX_CRITICAL_DESCRIPTION = 2000
 
 
-class ReportService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class ReportService(ClinicService):
     # --- reading -------------------------------------------------------------------
 
     def open(self, report_id: int) -> ReportDetail:

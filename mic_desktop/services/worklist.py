@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, aliased
 
 from mic_desktop.models import (
     Appointment,
@@ -45,7 +45,7 @@ from mic_desktop.models import (
     Urgency,
 )
 from mic_desktop.services import audit, live
-from mic_desktop.services.auth import Clock, StaffAccount, utc_now
+from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.report_errors import (
@@ -152,19 +152,7 @@ def _zone(session: Session) -> ZoneInfo:
     return ZoneInfo(settings.time_zone if settings is not None else "UTC")
 
 
-class WorklistService:
-    def __init__(
-        self,
-        session_factory: sessionmaker[Session],
-        actor: StaffAccount,
-        workstation: str,
-        clock: Clock = utc_now,
-    ) -> None:
-        self._sessions = session_factory
-        self._actor = actor
-        self._workstation = workstation
-        self._clock = clock
-
+class WorklistService(ClinicService):
     # --- reading -------------------------------------------------------------------
 
     def items(self, criteria: WorklistFilter | None = None) -> list[WorklistItem]:
