@@ -8,12 +8,16 @@ services they need from it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mic_desktop.db import Connection, Database
 from mic_desktop.services.auth import AuthService, Clock, StaffAccount, utc_now
 from mic_desktop.services.clinic import ClinicInfo, load_clinic_info
 from mic_desktop.services.overview import OverviewService
 from mic_desktop.services.worklist import WorklistService
+
+if TYPE_CHECKING:
+    from mic_desktop.ui.common.live import LiveUpdates
 
 
 @dataclass
@@ -24,6 +28,7 @@ class UserSession:
     workstation: str
     clock: Clock = utc_now  # what "now" and "today" are for the services
     closed: bool = field(default=False, init=False)
+    _live: LiveUpdates | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -61,8 +66,22 @@ class UserSession:
             self.database.session_factory, self.account, self.workstation, self.clock
         )
 
+    @property
+    def live(self) -> LiveUpdates:
+        """Changes from other desks (started on first use; use it on the GUI thread)."""
+        if self._live is None:
+            from mic_desktop.ui.common.live import LiveUpdates
+
+            self._live = LiveUpdates(self.database.connection.url)
+            self._live.start()
+        return self._live
+
     def close(self) -> None:
-        """Dispose the person's engine (idempotent)."""
+        """Stop live updates and dispose the person's engine (idempotent)."""
         if not self.closed:
             self.closed = True
+            if self._live is not None:
+                self._live.stop()
+                self._live.deleteLater()
+                self._live = None
             self.database.dispose()
