@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 START = (
     "import sys; from pathlib import Path; from mic_desktop.db import start_embedded; "
@@ -18,8 +23,16 @@ def _server_running(pgdata: Path) -> bool:
     return (pgdata / "postmaster.pid").exists()
 
 
-def test_a_killed_program_does_not_keep_the_server_running_forever(tmp_path: Path) -> None:
-    pgdata = tmp_path / "pgdata"
+@pytest.fixture
+def pgdata() -> Iterator[Path]:
+    # Not pytest's tmp_path: the server runs as another user when tests run as root,
+    # and needs a folder of its own that outlives pytest's temp-dir housekeeping.
+    folder = Path(tempfile.mkdtemp(prefix="mic-test-embedded-"))
+    yield folder / "pgdata"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_killed_program_does_not_keep_the_server_running_forever(pgdata: Path) -> None:
     killed = subprocess.Popen(
         [sys.executable, "-c", START, str(pgdata), "600"], stdout=subprocess.PIPE, text=True
     )
