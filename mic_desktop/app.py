@@ -22,7 +22,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from mic_desktop import APP_NAME, __version__
-from mic_desktop.config import DatabaseKind, DatabaseTarget, SettingsError, workstation_name
+from mic_desktop.config import (
+    DatabaseKind,
+    DatabaseTarget,
+    SettingsError,
+    needs_first_run,
+    workstation_name,
+)
 from mic_desktop.db import Database, DatabaseUnavailableError
 from mic_desktop.schema import (
     SchemaError,
@@ -298,6 +304,7 @@ class Bootstrap(QObject):
             has_staff=prepared.has_staff,
             idle_timeout_ms=self._idle_timeout_ms,
             maximise=self._maximise,
+            run_notifications=True,
         )
         self.shell.start()
         self.splash.hide()
@@ -352,7 +359,8 @@ class Bootstrap(QObject):
         """After the event loop: wait for work in flight, then let go of the databases."""
         if self.shell is not None:
             self.shell.close()
-        wait_for_tasks(10_000)
+        # Longer than the SMS provider's timeout: a message in flight is recorded, not lost.
+        wait_for_tasks(20_000)
         if self.database is not None:
             self.database.dispose()
             self.database = None
@@ -368,6 +376,13 @@ def run(target: DatabaseTarget, *, argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_NAME)
     apply_look(app)
+    if needs_first_run(target):  # no settings yet: ask where this PC's data lives
+        from mic_desktop.ui.common.first_run import choose_connection
+
+        chosen = choose_connection()
+        if chosen is None:
+            return EXIT_FAILED
+        target = chosen
     bootstrap = Bootstrap(target, workstation=workstation_name())
     bootstrap.finished.connect(app.exit)
     bootstrap.start()

@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="open the login window offscreen on a throwaway database, then exit (0 = works)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     db = commands.add_parser("db", help="schema migrations", parents=[common])
@@ -142,6 +147,10 @@ def _positive(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None and args.self_test:
+        from mic_desktop.ui.common.self_test import self_test
+
+        return self_test()
     try:
         target = resolve_database(
             option_url=getattr(args, "database_url", None), demo=getattr(args, "demo", False)

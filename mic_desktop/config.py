@@ -91,6 +91,20 @@ class Settings:
         return cls(database_url=url, extra=data)
 
     @property
+    def database_mode(self) -> DatabaseKind | None:
+        """The workstation's remembered choice (``[database] mode``); None when never chosen."""
+        if self.database_url:
+            return DatabaseKind.SERVER
+        mode = (self.extra.get("database") or {}).get("mode")
+        return DatabaseKind(mode) if mode in {kind.value for kind in DatabaseKind} else None
+
+    @database_mode.setter
+    def database_mode(self, kind: DatabaseKind) -> None:
+        database = dict(self.extra.get("database") or {})
+        database["mode"] = kind.value
+        self.extra["database"] = database
+
+    @property
     def twilio(self) -> TwilioSettings | None:
         """The Twilio account and sender number; None until both are set."""
         section = self.extra.get("twilio") or {}
@@ -217,7 +231,8 @@ def resolve_database(
 ) -> DatabaseTarget:
     """Pick the database.
 
-    ``--demo`` > ``--database-url`` > ``MIC_DATABASE_URL`` > settings file > embedded.
+    ``--demo`` > ``--database-url`` > ``MIC_DATABASE_URL`` > settings file (server URL,
+    or the embedded/demo choice of ``[database] mode``) > embedded.
     """
     if demo:
         return DatabaseTarget(DatabaseKind.DEMO, source="--demo")
@@ -231,7 +246,17 @@ def resolve_database(
         return DatabaseTarget(
             DatabaseKind.SERVER, normalise_url(settings.database_url), str(settings_path())
         )
-    return DatabaseTarget(DatabaseKind.EMBEDDED, source="default (this PC only)")
+    if settings.database_mode in (DatabaseKind.EMBEDDED, DatabaseKind.DEMO):
+        return DatabaseTarget(settings.database_mode, source=str(settings_path()))
+    return DatabaseTarget(DatabaseKind.EMBEDDED, source=DEFAULT_SOURCE)
+
+
+DEFAULT_SOURCE = "default (this PC only)"
+
+
+def needs_first_run(target: DatabaseTarget) -> bool:
+    """True when nothing chose the database: no option, variable or settings file."""
+    return target.source == DEFAULT_SOURCE and not settings_path().exists()
 
 
 def normalise_url(url: str) -> str:

@@ -19,6 +19,7 @@ from mic_desktop.services.clinic import ClinicInfo
 from .common.change_password import ChangePasswordDialog
 from .common.errors import describe_error
 from .common.login import DemoAccountLike, LoginWindow
+from .common.notification_jobs import NotificationJobs, check_clock
 from .common.session import UserSession
 from .common.tasks import run_task
 from .common.window import RoleWindow
@@ -48,9 +49,12 @@ class Shell(QObject):
         idle_timeout_ms: int | None = None,
         maximise: bool = True,
         clock: Clock = utc_now,
+        run_notifications: bool = False,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        # The reminder/outbox jobs run while someone is logged in (never on the demo).
+        self.notifications = NotificationJobs(self) if run_notifications else None
         self._database = database
         self._clock = clock
         self._workstation = workstation
@@ -123,6 +127,9 @@ class Shell(QObject):
         window.activateWindow()
         self.login_window.hide()
         self.login_window.reset()
+        check_clock(session, window)
+        if self.notifications is not None and not session.is_demo:
+            self.notifications.start(session)
         self.role_window_opened.emit(window)
 
     def logout(self) -> None:
@@ -147,6 +154,8 @@ class Shell(QObject):
         session = self.user_session
         self.role_window = self.user_session = None
         window.deleteLater()
+        if self.notifications is not None:
+            self.notifications.stop()
         if session is not None:
             self._record_logout(session.account)
             session.close()

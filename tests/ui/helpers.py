@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pytestqt.qtbot import QtBot
@@ -22,6 +23,10 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.ui.common.tasks import pending_task_count
+
+# Where UI tests leave the pictures a person looks at (git-ignored).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SCREENSHOTS.mkdir(exist_ok=True)
 
 HARARE = ZoneInfo("Africa/Harare")  # the clinic settings' default time zone
 _numbers = itertools.count(1)

@@ -76,7 +76,7 @@ def test_reception_lists_today_with_status_badges_and_filters(
     clinic.appointment(ann, clinic_time(today + dt.timedelta(days=1), 9, 0))
 
     window = open_window(ReceptionWindow, "reception")
-    page = window.home
+    page = window.home.today  # the "Today's list" tab of the reception workplace
     model = page.model
     assert page.stack.currentWidget() is page.view
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == [
@@ -104,7 +104,7 @@ def test_reception_says_what_to_do_when_nobody_is_booked(
     qtbot: QtBot, open_window, database: Database
 ) -> None:
     window = open_window(ReceptionWindow, "reception")
-    page = window.home
+    page = window.home.today  # the "Today's list" tab of the reception workplace
     assert page.stack.currentWidget() is page.message
     assert page.message.headline.text() == "No appointments today"
     assert "F5" in page.message.text.text()
@@ -159,7 +159,8 @@ def test_manager_sees_this_months_figures(qtbot: QtBot, database: Database, open
     clinic.payment(patient, "1250.5", now)
 
     window = open_window(ManagerWindow, "manager")
-    tiles = window.home.tiles
+    home = window.home.pages["month"]  # the manager's first page
+    tiles = home.tiles
     # Both are this month's, unless the test runs in the first 40 minutes of a month.
     this_month = now.astimezone(HARARE).month
     no_shows = int(no_show_at.astimezone(HARARE).month == this_month)
@@ -169,5 +170,5 @@ def test_manager_sees_this_months_figures(qtbot: QtBot, database: Database, open
     assert tiles["payments"].value.text() == "USD 1,250.50"
     assert tiles["awaiting"].value.text() == "1"  # the completed scan has no report
     assert tiles["booked"].note.text().endswith("; none cancelled.")
-    assert window.home.mix.counts()[AppointmentStatus.NO_SHOW] == no_shows
-    assert window.home.title.text().startswith("This month — ")
+    assert home.mix.counts()[AppointmentStatus.NO_SHOW] == no_shows
+    assert home.title.text().startswith("This month — ")

@@ -26,7 +26,7 @@ def test_idle_lock_keeps_typed_text_and_unlocks_with_the_owners_password(
     window = logged_in(qtbot, shell, "reception1", TEST_PASSWORD)
     assert isinstance(window, ReceptionWindow)
     content = window.centralWidget()
-    qtbot.keyClicks(window.home.filter, "Moyo")
+    qtbot.keyClicks(window.home.search.edit, "Moyo")
 
     qtbot.waitUntil(lambda: window.is_locked, timeout=5_000)
     assert window.lock_screen.geometry() == window.rect()
@@ -40,7 +40,7 @@ def test_idle_lock_keeps_typed_text_and_unlocks_with_the_owners_password(
 
     enter_password(qtbot, window, TEST_PASSWORD)
     qtbot.waitUntil(lambda: not window.is_locked, timeout=10_000)
-    assert window.home.filter.text() == "Moyo"
+    assert window.home.search.edit.text() == "Moyo"
     assert content.isEnabled() and window.logout_action.isEnabled()
     wait_for_tasks_delivered(qtbot)
     with database.session() as session:

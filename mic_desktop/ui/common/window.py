@@ -163,6 +163,10 @@ class RoleWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.change_password_action)
         file_menu.addSeparator()
+        if self.account.role is Role.MANAGER:
+            from .workstation_actions import add_workstation_settings
+
+            add_workstation_settings(self, file_menu)
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.logout_action)
         file_menu.addSeparator()

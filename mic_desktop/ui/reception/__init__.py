@@ -1,1 +1,1 @@
-"""The front desk's window: today's appointments (booking and payments follow)."""
+"""The front desk's window: patients, the appointment book, booking, payments, slips, kiosk."""

@@ -1,0 +1,108 @@
+"""What the radiologist's widgets share: services built from the session, files and live updates.
+
+The file choosers and the system viewer are module-level functions so that tests
+can replace them (a file dialog nobody answers would block a test forever).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from mic_desktop.services.critical_findings import CriticalFindingService
+from mic_desktop.services.report_access import ReportAccessService
+from mic_desktop.services.reports import ReportService
+from mic_desktop.ui.common.session import UserSession
+
+PDF_FILTER = "PDF documents (*.pdf);;All files (*)"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def report_service(session: UserSession) -> ReportService:
+    return ReportService(
+        session.database.session_factory, session.account, session.workstation, session.clock
+    )
+
+
+def access_service(session: UserSession) -> ReportAccessService:
+    return ReportAccessService(
+        session.database.session_factory, session.account, session.workstation, session.clock
+    )
+
+
+def critical_service(session: UserSession) -> CriticalFindingService:
+    return CriticalFindingService(
+        session.database.session_factory, session.account, session.workstation, session.clock
+    )
+
+
+def connect_live(
+    session: UserSession, channels: set[str], slot: Callable[[], None], owner: QObject
+) -> None:
+    """Call ``slot`` when any of ``channels`` changes elsewhere, or after a lost connection."""
+    live = getattr(session, "live", None)
+    if live is None:  # a session without the listener (command line, some tests)
+        return
+
+    def changed(channel: str, _ids: object) -> None:
+        if channel in channels and shiboken6.isValid(owner):
+            slot()
+
+    def reset() -> None:
+        if shiboken6.isValid(owner):
+            slot()
+
+    live.changed.connect(changed)
+    live.reset.connect(reset)
+
+    def disconnect() -> None:
+        if not shiboken6.isValid(live):
+            return
+        for signal, function in ((live.changed, changed), (live.reset, reset)):
+            with contextlib.suppress(RuntimeError, TypeError, SystemError):
+                signal.disconnect(function)
+
+    owner.destroyed.connect(disconnect)
+
+
+def choose_pdf_file(parent: QWidget | None) -> Path | None:
+    """Ask for a PDF on the local disk; None when cancelled."""
+    name, _ = QFileDialog.getOpenFileName(parent, "Attach the report PDF", "", PDF_FILTER)
+    return Path(name) if name else None
+
+
+def choose_save_path(parent: QWidget | None, suggested: str) -> Path | None:
+    """Ask where to save a copy of a report PDF; None when cancelled."""
+    start = str(Path.home() / suggested)
+    name, _ = QFileDialog.getSaveFileName(parent, "Save a copy of the report", start, PDF_FILTER)
+    if not name:
+        return None
+    path = Path(name)
+    return path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
+
+
+def write_temp_file(content: bytes, filename: str) -> Path:
+    """Write ``content`` to a private temporary folder (for the system viewer)."""
+    folder = Path(tempfile.mkdtemp(prefix="mic-report-"))
+    path = folder / (_UNSAFE.sub("_", filename).strip() or "report.pdf")
+    path.write_bytes(content)
+    return path
+
+
+def open_in_system_viewer(path: Path) -> bool:
+    """Hand a file to the desktop's viewer (a PDF reader, an image viewer)."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def local_pdf_path(urls: list[QUrl]) -> Path | None:
+    """The one local file among dropped URLs, or None."""
+    files = [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
+    return files[0] if len(files) == 1 else None

@@ -1,0 +1,58 @@
+"""The services the reception window uses, built once from the person's session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QObject
+
+from mic_desktop.services.booking import BookingService, ReferringDoctorDirectory
+from mic_desktop.services.feedback import FeedbackService
+from mic_desktop.services.patients import PatientService
+from mic_desktop.services.payments import PaymentService
+from mic_desktop.services.pricing import PricingService
+from mic_desktop.services.scheduling import SchedulingService
+from mic_desktop.ui.common.session import UserSession
+
+
+@dataclass
+class ReceptionContext:
+    """Services plus what screens need to show dates and money the clinic's way."""
+
+    session: UserSession
+    patients: PatientService
+    pricing: PricingService
+    scheduling: SchedulingService
+    booking: BookingService
+    doctors: ReferringDoctorDirectory
+    payments: PaymentService
+    feedback: FeedbackService
+
+    @classmethod
+    def from_session(cls, session: UserSession) -> ReceptionContext:
+        sf = session.database.session_factory
+        actor, pc, clock = session.account, session.workstation, session.clock
+        return cls(
+            session=session,
+            patients=PatientService(sf, actor, pc, clock),
+            pricing=PricingService(sf, actor, pc),
+            scheduling=SchedulingService(sf, actor, pc, clock),
+            booking=BookingService(sf, actor, pc, clock, session.auth_service()),
+            doctors=ReferringDoctorDirectory(sf, actor, pc),
+            payments=PaymentService(sf, actor, pc, clock),
+            feedback=FeedbackService(sf, actor, pc, clock),
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.session.clinic.zone
+
+    @property
+    def currency(self) -> str:
+        return self.session.clinic.currency
+
+    @property
+    def live(self) -> QObject | None:
+        """The session's LiveUpdates (None until the listener exists)."""
+        return getattr(self.session, "live", None)

@@ -1,0 +1,254 @@
+"""The manager's dashboard: charts with their numbers, periods, empty periods, exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import QDate, Qt
+from pytestqt.qtbot import QtBot
+
+from mic_desktop.db import Database
+from mic_desktop.models import Role
+from mic_desktop.services.chart_figures import NO_DATA_TEXT
+from mic_desktop.services.demo_data import DemoSpec, load_demo
+from mic_desktop.services.staff import StaffService
+from mic_desktop.ui.common.session import UserSession
+from mic_desktop.ui.manager import files
+from mic_desktop.ui.manager.dashboard import TAB_NAMES, DashboardPage
+from mic_desktop.ui.manager.window import ManagerWindow
+from tests.ui.helpers import SCREENSHOTS, wait_for_tasks_delivered
+
+
+def figure_texts(panel) -> list[str]:  # type: ignore[no-untyped-def]
+    texts = [t.get_text() for ax in panel.figure.axes for t in ax.texts]
+    return texts + [t.get_text() for t in panel.figure.texts]
+
+
+@pytest.fixture
+def window(qtbot: QtBot, database: Database) -> Iterator[ManagerWindow]:
+    load_demo(database.session_factory, DemoSpec(patients=60, months=2, seed=7))
+    accounts = StaffService(database.session_factory, actor=None, workstation="t").list_accounts()
+    manager = next(a for a in accounts if a.role is Role.MANAGER)
+    session = UserSession.open(manager, database.connection, "test-pc")
+    window = ManagerWindow(session)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for_tasks_delivered(qtbot)
+    yield window
+    session.close()
+
+
+def open_dashboard(qtbot: QtBot, window: ManagerWindow) -> DashboardPage:
+    page = window.home.show_page("dashboard")
+    assert isinstance(page, DashboardPage)
+    qtbot.waitUntil(lambda: page.dashboard is not None and page.busy.isHidden(), timeout=15_000)
+    return page
+
+
+def test_every_chart_tab_shows_its_chart_definition_and_numbers(
+    qtbot: QtBot, window: ManagerWindow
+) -> None:
+    page = open_dashboard(qtbot, window)
+    assert page.dashboard is not None
+    assert page.period_box.currentText() == "This month"
+    assert "as of" in page.status.text()
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == list(TAB_NAMES.values())
+    drawn = 0
+    for index, chart in enumerate(page.dashboard.charts):
+        page.tabs.setCurrentIndex(index)
+        panel = page.panels[chart.key]
+        assert panel.title.text() == chart.title
+        assert panel.definition.text() == chart.definition and chart.definition
+        assert panel.figure.axes, chart.key
+        assert panel.tables.count() == len(chart.tables)
+        if not chart.is_empty:
+            drawn += 1
+            assert NO_DATA_TEXT not in figure_texts(panel)
+            view = panel.tables.widget(0)
+            first = chart.tables[0]
+            if first.rows:
+                assert view.model().rowCount() == len(first.formatted())
+                assert view.model().index(0, 0).data() == first.formatted()[0][0]
+    assert drawn >= 5  # two months of the demo clinic fill most charts
+    figures = [box.caption.text() for box in page.figures]
+    assert figures[:3] == ["Appointments", "Completion rate", "No-show rate"]
+
+
+def test_an_empty_period_says_no_data_on_every_chart(qtbot: QtBot, window: ManagerWindow) -> None:
+    page = open_dashboard(qtbot, window)
+    page.period_box.setCurrentIndex(page.period_box.findText("Custom dates"))
+    assert page.first_day.isVisible() and page.last_day.isVisible()
+    page.first_day.setDate(QDate(2001, 3, 1))
+    page.last_day.setDate(QDate(2001, 3, 31))
+    qtbot.waitUntil(
+        lambda: (
+            page.dashboard is not None
+            and page.dashboard.period.first_day == dt.date(2001, 3, 1)
+            and page.dashboard.period.last_day == dt.date(2001, 3, 31)
+            and page.busy.isHidden()
+        ),
+        timeout=15_000,
+    )
+    for chart in page.dashboard.charts:
+        panel = page.panels[chart.key]
+        if chart.key == "utilisation":  # rooms were open: 0 % used is a figure, not "no data"
+            assert all(row.booked_minutes == 0 for row in chart.rows)
+            continue
+        assert chart.is_empty, chart.key
+        assert NO_DATA_TEXT in figure_texts(panel), chart.key
+    assert "Mar 2001" in page.status.text() or "2001" in page.status.text()
+
+
+def test_a_custom_period_that_ends_before_it_starts_is_refused_next_to_the_dates(
+    qtbot: QtBot, window: ManagerWindow
+) -> None:
+    page = open_dashboard(qtbot, window)
+    page.period_box.setCurrentIndex(page.period_box.findText("Custom dates"))
+    wait_for_tasks_delivered(qtbot)
+    page.first_day.setDate(QDate(2026, 5, 10))
+    page.last_day.setDate(QDate(2026, 5, 1))
+    qtbot.waitUntil(page.period_error.isVisible)
+    assert page.period_error.text() == "The period ends before it starts."
+
+
+def test_the_dashboard_stays_responsive_and_shows_it_is_loading(
+    qtbot: QtBot, window: ManagerWindow
+) -> None:
+    page = open_dashboard(qtbot, window)
+    page.modality_box.setCurrentIndex(1)  # a modality: reloads
+    assert not page.busy.isHidden()
+    assert page.status.text() == "Loading the charts…"
+    assert not page.pdf_button.isEnabled()
+    qtbot.waitUntil(page.busy.isHidden, timeout=15_000)
+    assert page.dashboard is not None and page.dashboard.modality is not None
+    assert page.dashboard.modality.id == page.modality_box.currentData()
+    assert page.pdf_button.isEnabled()
+
+
+def test_export_pdf_png_and_csv(
+    qtbot: QtBot, window: ManagerWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = open_dashboard(qtbot, window)
+    chosen: list[str] = []
+
+    def choose(parent, caption, suggested, filter):  # type: ignore[no-untyped-def]
+        chosen.append(suggested)
+        return tmp_path / suggested
+
+    monkeypatch.setattr(files, "choose_save_path", choose)
+
+    qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Saved the dashboard"), timeout=30_000)
+    pdf_path = tmp_path / chosen[-1]
+    assert chosen[-1].endswith(".pdf") and chosen[-1].startswith("dashboard-")
+    reader = PdfReader(io.BytesIO(pdf_path.read_bytes()))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages) >= 1 + len(page.dashboard.charts)
+    for chart in page.dashboard.charts:
+        assert chart.title.split()[0] in text
+    assert page.dashboard.period.label in text
+
+    revenue = page.panels["revenue"]
+    page.tabs.setCurrentWidget(revenue)
+    qtbot.mouseClick(revenue.png_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Saved the"), timeout=15_000)
+    assert (tmp_path / chosen[-1]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    table = revenue.current_table()
+    assert table is not None
+    qtbot.mouseClick(revenue.csv_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.status.text().startswith("Saved the table"), timeout=15_000)
+    csv_text = (tmp_path / chosen[-1]).read_text(encoding="utf-8-sig")
+    assert chosen[-1].endswith(".csv")
+    assert csv_text.splitlines()[0] == ",".join(c.csv_title for c in table.columns)
+    assert len(csv_text.splitlines()) == 1 + len(table.formatted())
+
+    if SCREENSHOTS.is_dir():  # the exported report's pages, as a board would see them
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "60", str(pdf_path), str(SCREENSHOTS / "manager-pdf")],
+            check=False,
+        )
+
+
+def test_screenshots_of_the_dashboard(qtbot: QtBot, window: ManagerWindow) -> None:
+    page = open_dashboard(qtbot, window)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for key in ("volume", "revenue", "attendance", "satisfaction", "utilisation"):
+        page.tabs.setCurrentWidget(page.panels[key])
+        page.panels[key].canvas.draw()
+        window.grab().save(str(SCREENSHOTS / f"manager-dashboard-{key}.png"))
+    assert (SCREENSHOTS / "manager-dashboard-volume.png").exists()
+
+
+def test_screenshots_of_the_administration_pages(qtbot: QtBot, window: ManagerWindow) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for key in window.home.pages:
+        if key == "dashboard":
+            continue
+        page = window.home.show_page(key)
+        wait_for_tasks_delivered(qtbot)
+        if key == "templates":
+            qtbot.waitUntil(lambda p=page: p.preview is not None or p.appointment.count() > 0)
+            page.update_preview()
+            wait_for_tasks_delivered(qtbot)
+        window.grab().save(str(SCREENSHOTS / f"manager-page-{key}.png"))
+        assert (SCREENSHOTS / f"manager-page-{key}.png").exists()
+
+
+def test_critical_results_are_shown_and_counted_in_the_sidebar(
+    qtbot: QtBot, window: ManagerWindow
+) -> None:
+    workplace = window.home
+    page = workplace.pages["critical"]
+    loaded = [page.view, page.message]
+    qtbot.waitUntil(
+        lambda: (
+            page.stack.currentWidget() in loaded and "Loading" not in page.message.headline.text()
+        )
+    )
+    rows = page.model.rows()
+    item = workplace.sidebar.item(list(workplace.pages).index("critical"))
+    if rows:  # loaded with the window, before the page is opened
+        assert item.text() == f"Critical results ({len(rows)})"
+        escalated = sum(1 for r in rows if r.escalated)
+        assert (item.foreground().color().name() == "#c81e1e") == (escalated > 0)
+    else:
+        assert item.text() == "Critical results"
+        assert page.message.headline.text() == "No critical result is waiting"
+    workplace.show_page("critical")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    window.grab().save(str(SCREENSHOTS / "manager-page-critical.png"))
+
+
+def test_screenshots_of_the_dialogs(qtbot: QtBot, window: ManagerWindow) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    workplace = window.home
+
+    def shoot(key: str, button: str, name: str) -> None:
+        page = workplace.show_page(key)
+        wait_for_tasks_delivered(qtbot)
+        getattr(page, button).click()
+        dialog = page.dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.grab().save(str(SCREENSHOTS / f"manager-dialog-{name}.png"))
+        dialog.reject()
+
+    shoot("staff", "add_button", "add-staff")
+    shoot("scan_types", "price_button", "change-price")
+    shoot("scan_types", "edit_button", "edit-scan-type")
+    shoot("rooms", "hours_button", "opening-hours")
+    shoot("radiologists", "leave_button", "leave")
+    page = workplace.show_page("medical_aid")
+    qtbot.waitUntil(lambda: page.selected_plan() is not None)
+    page.add_rule_button.click()
+    page.dialog.grab().save(str(SCREENSHOTS / "manager-dialog-coverage-rule.png"))
+    page.dialog.reject()
+    assert (SCREENSHOTS / "manager-dialog-coverage-rule.png").exists()
