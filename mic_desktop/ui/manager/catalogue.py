@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.services.admin_facilities import (
-    WEEKDAYS,
     FacilityAdminService,
     ModalityInfo,
     OpeningPeriod,
@@ -38,7 +37,7 @@ from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.table import RIGHT, Column, ListPage, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
 
-from .forms import DayPeriod, FormDialog, Notice, WeekDialog
+from .forms import DayPeriod, FormDialog, Notice, WeekDialog, weekly_periods_text
 
 
 def modality_box(modalities: list[ModalityInfo], current: int | None = None) -> QComboBox:
@@ -364,13 +363,10 @@ class ScanTypesPage(AdminListPage):
 
 
 def hours_text(room: RoomInfo) -> str:
-    if not room.opening_hours:
-        return "Closed (no opening hours)"
-    by_day: dict[str, list[str]] = {}
-    for period in room.opening_hours:
-        times = f"{period.opens_at:%H:%M}–{period.closes_at:%H:%M}"
-        by_day.setdefault(times, []).append(WEEKDAYS[period.weekday][:3])
-    return "; ".join(f"{', '.join(days)} {times}" for times, days in by_day.items())
+    return weekly_periods_text(
+        ((p.weekday, p.opens_at, p.closes_at) for p in room.opening_hours),
+        "Closed (no opening hours)",
+    )
 
 
 class RoomDialog(FormDialog):

@@ -5,7 +5,7 @@ an in-page notice for outcomes, and a small dialog base for add/edit forms.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
@@ -153,6 +153,16 @@ class FormDialog(QDialog):
 
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekly_periods_text(periods: Iterable[tuple[int, dt.time, dt.time]], empty: str) -> str:
+    """A week of (weekday, start, end) periods in one line: "Mon, Tue 07:30–17:00; Sat …"."""
+    by_times: dict[str, list[str]] = {}
+    for weekday, start, end in periods:
+        by_times.setdefault(f"{start:%H:%M}–{end:%H:%M}", []).append(WEEKDAY_NAMES[weekday][:3])
+    return "; ".join(f"{', '.join(days)} {times}" for times, days in by_times.items()) or empty
+
+
 DayPeriod = tuple[int, dt.time, dt.time]  # weekday (0 = Monday), from, to
 
 

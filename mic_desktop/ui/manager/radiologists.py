@@ -25,19 +25,16 @@ from mic_desktop.ui.common.table import Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
 
 from .catalogue import AdminListPage
-from .forms import WEEKDAY_NAMES, DayPeriod, FormDialog, WeekDialog
+from .forms import DayPeriod, FormDialog, WeekDialog, weekly_periods_text
 
 _ONE_SECOND = dt.timedelta(seconds=1)
 
 
 def week_text(schedule: RadiologistSchedule) -> str:
-    if not schedule.availability:
-        return "No working hours set"
-    by_times: dict[str, list[str]] = {}
-    for period in schedule.availability:
-        times = f"{period.starts_at:%H:%M}–{period.ends_at:%H:%M}"
-        by_times.setdefault(times, []).append(WEEKDAY_NAMES[period.weekday][:3])
-    return "; ".join(f"{', '.join(days)} {times}" for times, days in by_times.items())
+    return weekly_periods_text(
+        ((p.weekday, p.starts_at, p.ends_at) for p in schedule.availability),
+        "No working hours set",
+    )
 
 
 class LeaveDialog(FormDialog):
