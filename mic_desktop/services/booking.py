@@ -716,16 +716,7 @@ class BookingService(ClinicService):
     def _audit(
         self, session: Session, action: str, appointment: Appointment, details: dict[str, Any]
     ) -> None:
-        audit.record(
-            session,
-            action,
-            staff_id=self._actor.id,
-            username=self._actor.username,
-            entity="appointment",
-            entity_id=appointment.id,
-            details=details,
-            workstation=self._workstation,
-        )
+        self._audit_change(session, action, "appointment", appointment.id, details)
 
 
 class ReferringDoctorDirectory:

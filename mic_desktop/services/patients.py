@@ -34,7 +34,7 @@ from mic_desktop.models import (
     ScanType,
     Sex,
 )
-from mic_desktop.services import audit, live
+from mic_desktop.services import live
 from mic_desktop.services.base import ClinicService
 from mic_desktop.services.contact_details import display_phone, normalise_email, normalise_phone
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
@@ -499,16 +499,7 @@ class PatientService(ClinicService):
     def _audit(
         self, session: Session, action: str, patient: Patient, details: dict[str, Any]
     ) -> None:
-        audit.record(
-            session,
-            action,
-            staff_id=self._actor.id,
-            username=self._actor.username,
-            entity="patient",
-            entity_id=patient.id,
-            details=details,
-            workstation=self._workstation,
-        )
+        self._audit_change(session, action, "patient", patient.id, details)
 
 
 def _start(line: AppointmentLine) -> dt.datetime:

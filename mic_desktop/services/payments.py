@@ -38,7 +38,7 @@ from mic_desktop.models import (
     ScanType,
     StaffUser,
 )
-from mic_desktop.services import audit, live, notifications
+from mic_desktop.services import live, notifications
 from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
 from mic_desktop.services.formats import format_money, money
@@ -548,19 +548,7 @@ class PaymentService(ClinicService):
             balance_at=self._clock(),
         )
 
-    def _audit(
-        self, session: Session, action: str, entity: str, entity_id: int, details: dict[str, Any]
-    ) -> None:
-        audit.record(
-            session,
-            action,
-            staff_id=self._actor.id,
-            username=self._actor.username,
-            entity=entity,
-            entity_id=entity_id,
-            details=details,
-            workstation=self._workstation,
-        )
+    _audit = ClinicService._audit_change
 
 
 def _note(text: str | None) -> str | None:
