@@ -464,21 +464,23 @@ class AppointmentPanel(QWidget):
             receiver=self,
         )
 
-    def _open_cancel(self, a: AppointmentDetails, late: bool) -> None:
-        dialog = CancelDialog(self._context, a, late, self)
+    def _show(self, dialog: QDialog) -> None:
+        """Open an appointment's dialog (one at a time; it deletes itself when closed)."""
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.cancelled.connect(self._changed)
         self.dialog = dialog
         dialog.open()
+
+    def _open_cancel(self, a: AppointmentDetails, late: bool) -> None:
+        dialog = CancelDialog(self._context, a, late, self)
+        dialog.cancelled.connect(self._changed)
+        self._show(dialog)
 
     def reschedule(self) -> None:
         if self.appointment is None:
             return
         dialog = RescheduleDialog(self._context, self.appointment, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.moved.connect(self._changed)
-        self.dialog = dialog
-        dialog.open()
+        self._show(dialog)
 
     def move_to(self, appointment_id: int, version: int, room_id: int, start: dt.datetime) -> None:
         """Reschedule from a drag in the book."""
@@ -502,9 +504,7 @@ class AppointmentPanel(QWidget):
         if self.appointment is None:
             return
         dialog = HistoryDialog(self._context, self.appointment, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = dialog
-        dialog.open()
+        self._show(dialog)
 
     def claims(self) -> None:
         a = self.appointment
@@ -515,10 +515,8 @@ class AppointmentPanel(QWidget):
         dialog = ClaimsDialog(
             self._context, patient_id=a.patient_id, appointment_id=a.id, parent=self
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(lambda _c: self.changed.emit(self.appointment))
-        self.dialog = dialog
-        dialog.open()
+        self._show(dialog)
 
     def messages(self) -> None:
         """The confirmations and reminders sent about this appointment (issue 6's dialog)."""
@@ -530,9 +528,7 @@ class AppointmentPanel(QWidget):
         dialog = AppointmentMessagesDialog(
             self._context.session, a.id, title=f"Messages about {a.reference}", parent=self
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = dialog
-        dialog.open()
+        self._show(dialog)
 
     def slip(self) -> None:
         a = self.appointment
