@@ -29,10 +29,10 @@ from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.models import Role, StaffUser
 from mic_desktop.schema import upgrade
-from mic_desktop.services.analytics import AnalyticsService
-from mic_desktop.services.analytics_period import Period
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.demo_data import DemoSpec, load_demo
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.analytics.periods import Period
+from mic_desktop.services.analytics.queries import AnalyticsService
+from mic_desktop.services.demo.generator import DemoSpec, load_demo
 
 TODAY = dt.date(2026, 11, 22)
 TARGET_SECONDS = 2.0
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _render(analytics: AnalyticsService, period: Period, folder: Path, by: str) -> None:
-    from mic_desktop.services.dashboard_export import chart_png, dashboard_pdf
+    from mic_desktop.services.analytics.export import chart_png, dashboard_pdf
 
     folder.mkdir(parents=True, exist_ok=True)
     dashboard = analytics.load_dashboard(period)

@@ -33,8 +33,8 @@ from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.models import Role
 from mic_desktop.schema import upgrade
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.patients import PatientService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.patients.registry import PatientService
 
 TODAY = dt.date(2026, 11, 22)
 TARGET_MS = 50.0
@@ -55,7 +55,7 @@ _LAST = (
 
 
 def _load_demo(database: Database, args: argparse.Namespace) -> None:
-    from mic_desktop.services.demo_data import DemoSpec, load_demo
+    from mic_desktop.services.demo.generator import DemoSpec, load_demo
 
     load_demo(
         database.session_factory,

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 
 from mic_desktop.config import DatabaseTarget
 from mic_desktop.db import connect_target
-from mic_desktop.services.backup import (
+from mic_desktop.services.admin.backup import (
     BackupError,
     BackupProgress,
     backup_database,

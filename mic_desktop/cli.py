@@ -255,7 +255,7 @@ def _read_new_password(args: argparse.Namespace, username: str) -> str:
 
 
 def _user_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
-    from mic_desktop.services.staff import StaffService
+    from mic_desktop.services.admin.staff import StaffService
 
     database = _open(target)
     try:
@@ -290,7 +290,7 @@ def _user_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
 
 
 def _demo_data_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
-    from mic_desktop.services.demo_data import DemoSpec, load_demo
+    from mic_desktop.services.demo.generator import DemoSpec, load_demo
 
     database = _open(target)
     try:

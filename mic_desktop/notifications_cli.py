@@ -27,7 +27,7 @@ from mic_desktop.config import (
     workstation_name,
 )
 from mic_desktop.secrets import keyring_available
-from mic_desktop.services.messaging_setup import (
+from mic_desktop.services.messaging.setup import (
     CredentialsError,
     MessagingSetupService,
     build_mailer,

@@ -3,7 +3,7 @@
 APScheduler only keeps time here: a ``BackgroundScheduler`` with its default
 in-memory job store (never one shared between PCs), fixed job ids,
 ``coalesce=True`` and ``max_instances=1``. PostgreSQL does the coordination (see
-:mod:`mic_desktop.services.dispatcher`), so every PC may run the same jobs at once.
+:mod:`mic_desktop.services.messaging.dispatcher`), so every PC may run the same jobs at once.
 Stopping lets the message in hand finish and gives every other claimed row back:
 none is left in ``sending``.
 """
@@ -24,11 +24,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.config import Settings
-from mic_desktop.services.auth import utc_now
-from mic_desktop.services.dispatcher import Dispatcher, Mailer
-from mic_desktop.services.messaging_setup import build_mailer, build_sms_gateway
-from mic_desktop.services.reminders import ReminderService
-from mic_desktop.services.sms import SmsGateway
+from mic_desktop.services.clock import utc_now
+from mic_desktop.services.messaging.dispatcher import Dispatcher, Mailer
+from mic_desktop.services.messaging.reminders import ReminderService
+from mic_desktop.services.messaging.setup import build_mailer, build_sms_gateway
+from mic_desktop.services.messaging.sms import SmsGateway
 
 log = logging.getLogger(__name__)
 

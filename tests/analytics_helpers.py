@@ -29,7 +29,7 @@ from mic_desktop.models import (
     ScanType,
     StaffUser,
 )
-from mic_desktop.services.analytics_period import Period
+from mic_desktop.services.analytics.periods import Period
 
 HARARE = ZoneInfo("Africa/Harare")
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=HARARE).astimezone(dt.UTC)

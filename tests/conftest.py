@@ -23,7 +23,7 @@ from sqlalchemy import URL, create_engine, make_url, text
 from mic_desktop.config import DatabaseKind, normalise_url
 from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.schema import grant_application_role, upgrade
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.admin.staff import StaffService
 
 # Before any test module imports Qt: tests run without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

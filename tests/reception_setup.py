@@ -25,9 +25,9 @@ from mic_desktop.models import (
     RoomOpeningHours,
     ScanType,
 )
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.booking import BookingRequest, BookingService
-from mic_desktop.services.patients import PatientDetails, PatientInput, PatientService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.patients.registry import PatientDetails, PatientInput, PatientService
+from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
 
 ZONE = ZoneInfo("Africa/Harare")
 MONDAY = dt.date(2026, 11, 23)

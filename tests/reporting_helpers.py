@@ -28,8 +28,8 @@ from mic_desktop.models import (
     Room,
     ScanType,
 )
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.admin.staff import StaffService
 from tests.conftest import TEST_PASSWORD
 
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)

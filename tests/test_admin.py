@@ -32,20 +32,20 @@ from mic_desktop.models import (
     ScanTypePrice,
     StaffUser,
 )
-from mic_desktop.services.admin_facilities import (
+from mic_desktop.services.accounts.auth import AuthService, StaffAccount
+from mic_desktop.services.admin.audit_viewer import AuditLogService, AuditQuery
+from mic_desktop.services.admin.catalogue import (
     FacilityAdminService,
     OpeningPeriod,
     ScanTypeDraft,
 )
-from mic_desktop.services.admin_medical_aid import (
+from mic_desktop.services.admin.clinic_settings import ClinicSettingsService
+from mic_desktop.services.admin.medical_aid import (
     MedicalAidAdminService,
     RuleDraft,
     SchemeDraft,
 )
-from mic_desktop.services.admin_radiologists import RadiologistScheduleService, WeeklyPeriod
-from mic_desktop.services.admin_settings import ClinicSettingsService
-from mic_desktop.services.audit_viewer import AuditLogService, AuditQuery
-from mic_desktop.services.auth import AuthService, StaffAccount
+from mic_desktop.services.admin.staff import LastManagerError, StaffService
 from mic_desktop.services.errors import (
     AuthenticationError,
     NotFoundError,
@@ -54,7 +54,7 @@ from mic_desktop.services.errors import (
     ValidationError,
 )
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.staff import LastManagerError, StaffService
+from mic_desktop.services.scheduling.availability import RadiologistScheduleService, WeeklyPeriod
 from tests.conftest import TEST_PASSWORD
 
 HARARE = ZoneInfo("Africa/Harare")

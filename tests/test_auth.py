@@ -9,14 +9,19 @@ from sqlalchemy import select
 
 from mic_desktop.db import Database
 from mic_desktop.models import AuditLog, Role, StaffUser
-from mic_desktop.services.auth import LOCK_PERIOD, MAX_FAILED_LOGINS, AuthService, StaffAccount
+from mic_desktop.services.accounts.auth import (
+    LOCK_PERIOD,
+    MAX_FAILED_LOGINS,
+    AuthService,
+    StaffAccount,
+)
+from mic_desktop.services.admin.staff import LastManagerError, StaffService
 from mic_desktop.services.errors import (
     AccountDisabledError,
     AccountLockedError,
     AuthenticationError,
     ValidationError,
 )
-from mic_desktop.services.staff import LastManagerError, StaffService
 from tests.conftest import TEST_PASSWORD
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import URL, create_engine, text
 from mic_desktop.admin_cli import HANDLERS, register
 from mic_desktop.config import DatabaseKind, DatabaseTarget
 from mic_desktop.db import Database
-from mic_desktop.services.backup import (
+from mic_desktop.services.admin.backup import (
     BackupError,
     BackupProgress,
     RestoreRefusedError,

@@ -19,15 +19,8 @@ from mic_desktop.models import (
     OutboxMessage,
     Report,
 )
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.booking import (
-    BookingRequest,
-    BookingService,
-    LateCancellationError,
-    ManagerAuthorisation,
-    ReferralLetter,
-    ReferringDoctorDirectory,
-)
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.billing.pricing import PricingService
 from mic_desktop.services.errors import (
     AuthenticationError,
     ServiceError,
@@ -35,8 +28,19 @@ from mic_desktop.services.errors import (
     StaleRecordError,
     ValidationError,
 )
-from mic_desktop.services.feedback import FeedbackInput, FeedbackRefusedError, FeedbackService
-from mic_desktop.services.pricing import PricingService
+from mic_desktop.services.patients.feedback import (
+    FeedbackInput,
+    FeedbackRefusedError,
+    FeedbackService,
+)
+from mic_desktop.services.scheduling.booking import (
+    BookingRequest,
+    BookingService,
+    LateCancellationError,
+    ManagerAuthorisation,
+    ReferralLetter,
+    ReferringDoctorDirectory,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
 

@@ -10,7 +10,7 @@ from sqlalchemy import URL, create_engine, text
 from mic_desktop.cli import main
 from mic_desktop.db import Database
 from mic_desktop.schema import head_revision
-from mic_desktop.services.auth import AuthService
+from mic_desktop.services.accounts.auth import AuthService
 from mic_desktop.services.errors import AccountDisabledError
 
 

@@ -13,16 +13,16 @@ from pypdf import PdfReader
 
 from mic_desktop.db import Database
 from mic_desktop.models import PatientFeedback
-from mic_desktop.services.analytics import DEFINITION_NO_SHOW_RATE, AnalyticsService
-from mic_desktop.services.analytics_period import Period
-from mic_desktop.services.analytics_results import Dashboard
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.dashboard_export import (
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.analytics.export import (
     chart_png,
     dashboard_pdf,
     export_filename,
     table_csv,
 )
+from mic_desktop.services.analytics.periods import Period
+from mic_desktop.services.analytics.queries import DEFINITION_NO_SHOW_RATE, AnalyticsService
+from mic_desktop.services.analytics.results import Dashboard
 from tests.analytics_helpers import NOVEMBER, NOW, Clinic, build_clinic
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database
 from mic_desktop.models import Base, Role
-from mic_desktop.services.auth import AuthService
-from mic_desktop.services.demo_data import (
+from mic_desktop.services.accounts.auth import AuthService
+from mic_desktop.services.demo.generator import (
     COLUMNS,
     DEMO_ACCOUNTS,
     FIXED_CLOCK,

@@ -39,14 +39,14 @@ from mic_desktop.models import (
     OutboxStatus,
     Patient,
 )
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.dispatcher import Dispatcher
-from mic_desktop.services.email import Attachment
-from mic_desktop.services.notifications import queue_booking_confirmation
-from mic_desktop.services.outbox import OutboxService, enqueue
-from mic_desktop.services.quiet_hours import quiet_until
-from mic_desktop.services.reminders import ReminderService
-from mic_desktop.services.sms import TwilioSms
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.messaging.dispatcher import Dispatcher
+from mic_desktop.services.messaging.email import Attachment
+from mic_desktop.services.messaging.notifications import queue_booking_confirmation
+from mic_desktop.services.messaging.outbox import OutboxService, enqueue
+from mic_desktop.services.messaging.quiet_hours import quiet_until
+from mic_desktop.services.messaging.reminders import ReminderService
+from mic_desktop.services.messaging.sms import TwilioSms
 
 HARARE = ZoneInfo("Africa/Harare")
 # Mon 23 Nov 2026 12:00 in Harare: well outside the quiet hours (20:00-07:00).

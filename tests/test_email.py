@@ -31,17 +31,17 @@ from sqlalchemy import select
 from mic_desktop.config import SmtpSecurity, SmtpSettings
 from mic_desktop.db import Database
 from mic_desktop.models import OutboxMessage, Report, ReportAccessLog, ReportDocument
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.dispatcher import Dispatcher
-from mic_desktop.services.email import (
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.messaging.dispatcher import Dispatcher
+from mic_desktop.services.messaging.email import (
     Attachment,
     EmailConfigurationError,
     PermanentEmailError,
     SmtpMailer,
     TemporaryEmailError,
 )
-from mic_desktop.services.messaging_setup import MessagingSetupService
-from mic_desktop.services.notifications import queue_report_ready
+from mic_desktop.services.messaging.notifications import queue_report_ready
+from mic_desktop.services.messaging.setup import MessagingSetupService
 
 USER, PASSWORD = "mic-reports", "smtp-secret-987"
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)

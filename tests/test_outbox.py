@@ -20,13 +20,13 @@ from mic_desktop.models import (
     OutboxMessage,
     Payment,
 )
-from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.errors import (
     PermissionDeniedError,
     StaleRecordError,
     ValidationError,
 )
-from mic_desktop.services.notifications import (
+from mic_desktop.services.messaging.notifications import (
     DEFAULT_TEMPLATES,
     TemplateService,
     appointment_cancelled,
@@ -36,8 +36,8 @@ from mic_desktop.services.notifications import (
     render,
     template_text,
 )
-from mic_desktop.services.outbox import OutboxService, enqueue
-from mic_desktop.services.reminders import ReminderService, reminder_key
+from mic_desktop.services.messaging.outbox import OutboxService, enqueue
+from mic_desktop.services.messaging.reminders import ReminderService, reminder_key
 
 # Wed 25 Nov 2026 10:00 in Harare (UTC+2), booked ten days before.
 START = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)

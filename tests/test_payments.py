@@ -10,10 +10,14 @@ from sqlalchemy import func, select
 
 from mic_desktop.db import Connection, Database
 from mic_desktop.models import AuditLog, ClaimStatus, OutboxMessage, Payment
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.booking import AppointmentDetails, BookingRequest, BookingService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.billing.payments import PaymentService
 from mic_desktop.services.errors import ServiceError, StaleRecordError, ValidationError
-from mic_desktop.services.payments import PaymentService
+from mic_desktop.services.scheduling.booking import (
+    AppointmentDetails,
+    BookingRequest,
+    BookingService,
+)
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
 
 

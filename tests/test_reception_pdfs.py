@@ -12,10 +12,10 @@ from sqlalchemy import update
 
 from mic_desktop.db import Database
 from mic_desktop.models import ClinicSettings
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.booking import BookingRequest, BookingService
-from mic_desktop.services.payments import PaymentService
-from mic_desktop.services.scheduling import SchedulingService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.billing.payments import PaymentService
+from mic_desktop.services.scheduling.book import SchedulingService
+from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
 from tests.reception_setup import (
     CT_PREPARATION,
     MONDAY,

@@ -19,11 +19,11 @@ from mic_desktop.models import (
     ReportDocument,
     Role,
 )
-from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.errors import PermissionDeniedError
-from mic_desktop.services.report_access import ReportAccessService
-from mic_desktop.services.report_errors import ReportLockedError
-from mic_desktop.services.report_pdf_validation import (
+from mic_desktop.services.reporting.access_log import ReportAccessService
+from mic_desktop.services.reporting.errors import ReportLockedError
+from mic_desktop.services.reporting.pdf_checks import (
     CorruptPdfError,
     EmptyPdfError,
     EncryptedPdfError,
@@ -34,8 +34,8 @@ from mic_desktop.services.report_pdf_validation import (
     check_report_pdf,
     clean_filename,
 )
-from mic_desktop.services.reports import ReportService
-from mic_desktop.services.worklist import WorklistService
+from mic_desktop.services.reporting.reports import ReportService
+from mic_desktop.services.reporting.worklist import WorklistService
 from tests.reporting_helpers import (
     ClinicBuilder,
     FakeClock,

@@ -18,10 +18,13 @@ from mic_desktop.models import (
     ReportAccessLog,
     ReportStatus,
 )
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.critical_findings import CommunicationMethod, CriticalFindingService
+from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.errors import PermissionDeniedError, StaleRecordError, ValidationError
-from mic_desktop.services.report_errors import (
+from mic_desktop.services.reporting.critical_findings import (
+    CommunicationMethod,
+    CriticalFindingService,
+)
+from mic_desktop.services.reporting.errors import (
     AlreadyReviewedError,
     CriticalFindingAlreadyAcknowledgedError,
     NotClaimedError,
@@ -30,8 +33,8 @@ from mic_desktop.services.report_errors import (
     ReportNotFinalError,
     SelfReviewError,
 )
-from mic_desktop.services.reports import ReportDetail, ReportService
-from mic_desktop.services.worklist import WorklistService
+from mic_desktop.services.reporting.reports import ReportDetail, ReportService
+from mic_desktop.services.reporting.worklist import WorklistService
 from tests.reporting_helpers import NOW, ClinicBuilder, FakeClock, Study, valid_pdf
 
 FINDINGS = "No focal lesion. Ventricles normal in size."

@@ -9,9 +9,13 @@ from sqlalchemy import update
 
 from mic_desktop.db import Database
 from mic_desktop.models import ClinicSettings, RadiologistLeave
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.booking import BookingRequest, BookingService, ManagerAuthorisation
-from mic_desktop.services.scheduling import SchedulingService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.scheduling.book import SchedulingService
+from mic_desktop.services.scheduling.booking import (
+    BookingRequest,
+    BookingService,
+    ManagerAuthorisation,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
 

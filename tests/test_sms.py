@@ -33,7 +33,7 @@ from mic_desktop.config import DatabaseKind, DatabaseTarget, Settings, settings_
 from mic_desktop.db import Database
 from mic_desktop.models import AuditLog
 from mic_desktop.secrets import SERVICE, get_secret
-from mic_desktop.services.messaging_setup import (
+from mic_desktop.services.messaging.setup import (
     CredentialsError,
     MessagingSetupService,
     TestMessageError,
@@ -41,7 +41,7 @@ from mic_desktop.services.messaging_setup import (
     messaging_status,
     save_twilio_credentials,
 )
-from mic_desktop.services.sms import (
+from mic_desktop.services.messaging.sms import (
     AmbiguousSmsError,
     PermanentSmsError,
     QuietTwilioHttpClient,

@@ -26,7 +26,7 @@ from mic_desktop import notifications_cli
 from mic_desktop.config import DatabaseKind, DatabaseTarget
 from mic_desktop.db import Database
 from mic_desktop.models import OutboxMessage
-from mic_desktop.services.sms import TwilioSms
+from mic_desktop.services.messaging.sms import TwilioSms
 from mic_desktop.worker import (
     JOB_BALANCES,
     JOB_DELIVERY,

@@ -19,16 +19,16 @@ from mic_desktop.models import (
     ReportStatus,
     Urgency,
 )
-from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError
-from mic_desktop.services.report_errors import (
+from mic_desktop.services.reporting.errors import (
     AlreadyClaimedError,
     NotClaimedError,
     ReportAlreadyFinalError,
     ScanNotCompletedError,
 )
-from mic_desktop.services.reports import ReportService
-from mic_desktop.services.worklist import (
+from mic_desktop.services.reporting.reports import ReportService
+from mic_desktop.services.reporting.worklist import (
     WorklistFilter,
     WorklistScope,
     WorklistService,

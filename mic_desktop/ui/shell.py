@@ -13,8 +13,9 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from mic_desktop.db import Database
 from mic_desktop.models import Role
-from mic_desktop.services.auth import AuthService, Clock, StaffAccount, utc_now
+from mic_desktop.services.accounts.auth import AuthService, StaffAccount
 from mic_desktop.services.clinic import ClinicInfo
+from mic_desktop.services.clock import Clock, utc_now
 
 from .common.change_password import ChangePasswordDialog
 from .common.errors import describe_error

@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database
-from mic_desktop.services.auth import AuthService
+from mic_desktop.services.accounts.auth import AuthService
 from mic_desktop.services.clinic import load_clinic_info
 from mic_desktop.ui.common.look import apply_look
 from mic_desktop.ui.common.tasks import wait_for_tasks

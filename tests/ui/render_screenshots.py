@@ -29,9 +29,9 @@ from sqlalchemy.engine import URL, make_url
 from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database, create_database_if_missing, make_engine
 from mic_desktop.schema import upgrade
+from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.services.clinic import load_clinic_info
-from mic_desktop.services.demo_data import DEMO_ACCOUNTS, DemoSpec, load_demo
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.demo.generator import DEMO_ACCOUNTS, DemoSpec, load_demo
 from mic_desktop.startup import PasswordNeed
 from mic_desktop.ui.common.look import apply_look
 from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog, StartupWindow

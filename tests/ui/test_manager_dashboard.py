@@ -15,9 +15,9 @@ from pytestqt.qtbot import QtBot
 
 from mic_desktop.db import Database
 from mic_desktop.models import Role
-from mic_desktop.services.chart_figures import NO_DATA_TEXT
-from mic_desktop.services.demo_data import DemoSpec, load_demo
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.admin.staff import StaffService
+from mic_desktop.services.analytics.charts import NO_DATA_TEXT
+from mic_desktop.services.demo.generator import DemoSpec, load_demo
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.manager import files
 from mic_desktop.ui.manager.dashboard import TAB_NAMES, DashboardPage

@@ -15,9 +15,9 @@ from mic_desktop.config import settings_path
 from mic_desktop.db import Connection, Database
 from mic_desktop.models import Channel, OutboxMessage, Role
 from mic_desktop.secrets import SERVICE
-from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.clinic import load_clinic_info
-from mic_desktop.services.outbox import OutboxService, enqueue
+from mic_desktop.services.messaging.outbox import OutboxService, enqueue
 from mic_desktop.ui.common.messaging_settings import MessagingSettingsDialog
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.reception.messages import (

@@ -18,8 +18,8 @@ from sqlalchemy import update
 
 from mic_desktop.db import Database
 from mic_desktop.models import Report, ReportStatus
-from mic_desktop.services.staff import StaffService
-from mic_desktop.services.worklist import WorklistScope, WorklistService
+from mic_desktop.services.admin.staff import StaffService
+from mic_desktop.services.reporting.worklist import WorklistScope, WorklistService
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.radiologist import context
 from mic_desktop.ui.radiologist.critical_results import CriticalResultsView

@@ -19,12 +19,12 @@ from sqlalchemy import update
 
 from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus, ClinicSettings
-from mic_desktop.services.auth import AuthService
-from mic_desktop.services.booking import BookingRequest, BookingService
-from mic_desktop.services.demo_data import DemoSpec, load_demo
+from mic_desktop.services.accounts.auth import AuthService
+from mic_desktop.services.demo.generator import DemoSpec, load_demo
 from mic_desktop.services.errors import SlotTakenError, ValidationError
-from mic_desktop.services.patients import PatientService
-from mic_desktop.services.scheduling import SchedulingService
+from mic_desktop.services.patients.registry import PatientService
+from mic_desktop.services.scheduling.book import SchedulingService
+from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.reception.booking_dialog import BookingDialog
 from mic_desktop.ui.reception.patient_dialog import PatientDialog
@@ -683,6 +683,7 @@ def test_claim_settled_short_becomes_the_patients_balance(
     assert isinstance(dialog, ClaimsDialog)
     qtbot.waitUntil(lambda: dialog.claim_button.isEnabled())
     qtbot.mouseClick(dialog.claim_button, Qt.MouseButton.LeftButton)
+
     # The patient may have earlier claims in the demo data: follow this visit's row.
     def this_claim():  # type: ignore[no-untyped-def]
         return next((c for c in dialog.model.rows() if c.appointment_id == details.id), None)

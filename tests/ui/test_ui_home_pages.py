@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus
-from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.ui.common.colours import STATUS_COLOURS
 from mic_desktop.ui.common.formatting import (
     format_datetime,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from mic_desktop.db import Database
 from mic_desktop.models import AuditLog, Role
-from mic_desktop.services.auth import MAX_FAILED_LOGINS, AuthService
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.accounts.auth import MAX_FAILED_LOGINS, AuthService
+from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.ui.common.window import RoleWindow
 from mic_desktop.ui.manager.window import ManagerWindow
 from mic_desktop.ui.radiologist.window import RadiologistWindow

@@ -9,8 +9,8 @@ import pytest
 
 from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus, Urgency
-from mic_desktop.services.analytics_period import Period
-from mic_desktop.services.overview import OverviewService
+from mic_desktop.services.analytics.overview import OverviewService
+from mic_desktop.services.analytics.periods import Period
 from tests.ui.helpers import HARARE, ClinicData, clinic_time
 
 TODAY = dt.date(2026, 11, 24)

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.auth import AuthService, StaffAccount
+from mic_desktop.services.accounts.auth import AuthService, StaffAccount
+from mic_desktop.services.accounts.passwords import MIN_PASSWORD_LENGTH, check_password_strength
 from mic_desktop.services.errors import AuthenticationError, ValidationError
-from mic_desktop.services.passwords import MIN_PASSWORD_LENGTH, check_password_strength
 
 from .errors import describe_error
 from .look import window_title

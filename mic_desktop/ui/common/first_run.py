@@ -237,7 +237,7 @@ def remember_server_password(choice: ServerChoice, password: str) -> bool:
 
 def set_up_this_pc(username: str, full_name: str, password: str) -> str:
     """Start the embedded database, create the schema and the first manager account."""
-    from mic_desktop.services.staff import StaffService
+    from mic_desktop.services.admin.staff import StaffService
     from mic_desktop.startup import has_staff, upgrade_schema
 
     target = DatabaseTarget(DatabaseKind.EMBEDDED, source="first run")

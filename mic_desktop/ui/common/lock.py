@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.auth import StaffAccount
+from mic_desktop.services.accounts.auth import StaffAccount
 
 from .look import icon, logo_pixmap
 

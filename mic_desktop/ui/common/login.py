@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from mic_desktop import APP_TITLE
 from mic_desktop.db import Connection
 from mic_desktop.models import Role
-from mic_desktop.services.auth import AuthService, StaffAccount
+from mic_desktop.services.accounts.auth import AuthService, StaffAccount
 from mic_desktop.services.clinic import ClinicInfo
 from mic_desktop.services.errors import AuthenticationError
 

@@ -2,7 +2,7 @@
 
 The account SID, sender number and mail server go to this PC's settings file; the
 Twilio auth token and the SMTP password go to the OS keyring through
-:mod:`mic_desktop.services.messaging_setup` — never to the settings file. Without a
+:mod:`mic_desktop.services.messaging.setup` — never to the settings file. Without a
 safe keyring the secrets are kept in memory until the program closes, and the
 dialog says so. "Send a test message" sends one SMS or e-mail at once and shows
 the outcome in the dialog.
@@ -35,7 +35,7 @@ from twilio.http import HttpClient
 from mic_desktop.config import SmtpSecurity, SmtpSettings
 from mic_desktop.secrets import backend_description
 from mic_desktop.services.errors import ServiceError, ValidationError
-from mic_desktop.services.messaging_setup import (
+from mic_desktop.services.messaging.setup import (
     MessagingSetupService,
     MessagingStatus,
     TestMessageResult,

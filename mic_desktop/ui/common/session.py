@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mic_desktop.db import Connection, Database
-from mic_desktop.services.auth import AuthService, Clock, StaffAccount, utc_now
+from mic_desktop.services.accounts.auth import AuthService, StaffAccount
+from mic_desktop.services.analytics.overview import OverviewService
 from mic_desktop.services.clinic import ClinicInfo, load_clinic_info
-from mic_desktop.services.overview import OverviewService
-from mic_desktop.services.worklist import WorklistService
+from mic_desktop.services.clock import Clock, utc_now
+from mic_desktop.services.reporting.worklist import WorklistService
 
 if TYPE_CHECKING:
     from mic_desktop.ui.common.live import LiveUpdates

@@ -15,7 +15,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.audit_viewer import AuditEntry, AuditLogService, AuditPage, AuditQuery
+from mic_desktop.services.admin.audit_viewer import (
+    AuditEntry,
+    AuditLogService,
+    AuditPage,
+    AuditQuery,
+)
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime
 from mic_desktop.ui.common.look import icon

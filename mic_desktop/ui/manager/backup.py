@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.engine import URL
 
-from mic_desktop.services.backup import BackupProgress, BackupResult, backup_database
+from mic_desktop.services.admin.backup import BackupProgress, BackupResult, backup_database
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.tasks import run_task

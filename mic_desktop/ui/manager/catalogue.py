@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.admin_facilities import (
+from mic_desktop.services.admin.catalogue import (
     FacilityAdminService,
     ModalityInfo,
     OpeningPeriod,

@@ -40,16 +40,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.analytics import AnalyticsService
-from mic_desktop.services.analytics_period import Period, PeriodKind
-from mic_desktop.services.analytics_results import Chart, Dashboard, ModalityChoice, Table
-from mic_desktop.services.chart_figures import draw_chart
-from mic_desktop.services.dashboard_export import (
+from mic_desktop.services.analytics.charts import draw_chart
+from mic_desktop.services.analytics.export import (
     chart_png,
     dashboard_pdf,
     export_filename,
     table_csv,
 )
+from mic_desktop.services.analytics.periods import Period, PeriodKind
+from mic_desktop.services.analytics.queries import AnalyticsService
+from mic_desktop.services.analytics.results import Chart, Dashboard, ModalityChoice, Table
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from mic_desktop.services.analytics_period import Period
-from mic_desktop.services.overview import MonthFigures, OverviewService
-from mic_desktop.services.worklist import WorklistCounts, WorklistService
+from mic_desktop.services.analytics.overview import MonthFigures, OverviewService
+from mic_desktop.services.analytics.periods import Period
+from mic_desktop.services.reporting.worklist import WorklistCounts, WorklistService
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import (
     format_datetime,

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.admin_facilities import FacilityAdminService, ScanTypeInfo
-from mic_desktop.services.admin_medical_aid import (
+from mic_desktop.services.admin.catalogue import FacilityAdminService, ScanTypeInfo
+from mic_desktop.services.admin.medical_aid import (
     CoverageRuleInfo,
     MedicalAidAdminService,
     PlanInfo,

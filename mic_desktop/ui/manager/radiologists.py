@@ -12,13 +12,13 @@ import datetime as dt
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
-from mic_desktop.services.admin_radiologists import (
+from mic_desktop.services.formats import local_day_bounds
+from mic_desktop.services.scheduling.availability import (
     LeaveInfo,
     RadiologistSchedule,
     RadiologistScheduleService,
     WeeklyPeriod,
 )
-from mic_desktop.services.formats import local_day_bounds
 from mic_desktop.ui.common.formatting import format_date, format_datetime
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.table import Column, RowTableModel, make_table_view

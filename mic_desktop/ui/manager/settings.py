@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.admin_settings import (
+from mic_desktop.services.admin.clinic_settings import (
     ClinicSettingsForm,
     ClinicSettingsInfo,
     ClinicSettingsService,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models import Role
-from mic_desktop.services.staff import LastManagerError, StaffListing, StaffService
+from mic_desktop.services.admin.staff import LastManagerError, StaffListing, StaffService
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime
 from mic_desktop.ui.common.look import icon

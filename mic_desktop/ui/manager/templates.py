@@ -26,15 +26,15 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models import Channel
+from mic_desktop.services.analytics.overview import DayAppointment, OverviewService
 from mic_desktop.services.errors import StaleRecordError, ValidationError
-from mic_desktop.services.notifications import (
+from mic_desktop.services.messaging.notifications import (
     PLACEHOLDER_LABELS,
     PLACEHOLDERS,
     PreviewMessage,
     TemplateInfo,
     TemplateService,
 )
-from mic_desktop.services.overview import DayAppointment, OverviewService
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_time
 from mic_desktop.ui.common.look import icon

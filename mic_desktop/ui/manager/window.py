@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from mic_desktop.models import Role
-from mic_desktop.services.admin_facilities import FacilityAdminService
-from mic_desktop.services.admin_medical_aid import MedicalAidAdminService
-from mic_desktop.services.admin_radiologists import RadiologistScheduleService
-from mic_desktop.services.admin_settings import ClinicSettingsService
-from mic_desktop.services.analytics import AnalyticsService
-from mic_desktop.services.audit_viewer import AuditLogService
+from mic_desktop.services.admin.audit_viewer import AuditLogService
+from mic_desktop.services.admin.catalogue import FacilityAdminService
+from mic_desktop.services.admin.clinic_settings import ClinicSettingsService
+from mic_desktop.services.admin.medical_aid import MedicalAidAdminService
+from mic_desktop.services.admin.staff import StaffService
+from mic_desktop.services.analytics.queries import AnalyticsService
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.notifications import TemplateService
-from mic_desktop.services.staff import StaffService
+from mic_desktop.services.messaging.notifications import TemplateService
+from mic_desktop.services.scheduling.availability import RadiologistScheduleService
 from mic_desktop.ui.common.window import HomePage, RoleWindow
 from mic_desktop.ui.radiologist.critical_results import CriticalResultsView
 

@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from mic_desktop.services.critical_findings import CriticalFindingService
-from mic_desktop.services.report_access import ReportAccessService
-from mic_desktop.services.reports import ReportService
+from mic_desktop.services.reporting.access_log import ReportAccessService
+from mic_desktop.services.reporting.critical_findings import CriticalFindingService
+from mic_desktop.services.reporting.reports import ReportService
 from mic_desktop.ui.common.session import UserSession
 
 PDF_FILTER = "PDF documents (*.pdf);;All files (*)"

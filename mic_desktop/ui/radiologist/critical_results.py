@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.critical_findings import (
+from mic_desktop.services.errors import ValidationError
+from mic_desktop.services.live import LiveChannel
+from mic_desktop.services.reporting.critical_findings import (
     CommunicationMethod,
     CriticalFindingService,
     CriticalResult,
 )
-from mic_desktop.services.errors import ValidationError
-from mic_desktop.services.live import LiveChannel
 from mic_desktop.ui.common.colours import URGENT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_hours

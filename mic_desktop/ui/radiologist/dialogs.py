@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.services.errors import ValidationError
-from mic_desktop.services.report_detail import ReportDetail
-from mic_desktop.services.reports import ReportService
+from mic_desktop.services.reporting.detail import ReportDetail
+from mic_desktop.services.reporting.reports import ReportService
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.tasks import run_task

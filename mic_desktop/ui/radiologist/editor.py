@@ -42,8 +42,8 @@ from mic_desktop.models import ReportAccessAction, ReportStatus
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.formats import format_date
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.report_access import AccessEntry, ReportFile
-from mic_desktop.services.report_detail import PriorReport, ReportDetail
+from mic_desktop.services.reporting.access_log import AccessEntry, ReportFile
+from mic_desktop.services.reporting.detail import PriorReport, ReportDetail
 from mic_desktop.ui.common.colours import MUTED_TEXT, URGENT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime

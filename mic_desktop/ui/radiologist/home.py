@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from mic_desktop.models import ReportStatus, Urgency
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.worklist import (
+from mic_desktop.services.reporting.worklist import (
     Claim,
     WorklistCounts,
     WorklistFilter,

@@ -27,14 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models import AppointmentStatus
-from mic_desktop.services.booking import (
+from mic_desktop.services.errors import AuthenticationError, SlotTakenError, ValidationError
+from mic_desktop.services.scheduling.book import Slot
+from mic_desktop.services.scheduling.booking import (
     AppointmentDetails,
     LateCancellationError,
     ManagerAuthorisation,
     StatusChangeLine,
 )
-from mic_desktop.services.errors import AuthenticationError, SlotTakenError, ValidationError
-from mic_desktop.services.scheduling import Slot
 from mic_desktop.ui.common.colours import ERROR_TEXT, status_colour
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_money, format_time

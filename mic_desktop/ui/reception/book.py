@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models import AppointmentStatus
-from mic_desktop.services.scheduling import BookEntry, RoomInfo
+from mic_desktop.services.scheduling.book import BookEntry, RoomInfo
 from mic_desktop.ui.common.colours import MUTED_TEXT, URGENT, status_colour
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_time

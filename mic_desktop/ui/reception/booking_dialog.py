@@ -32,16 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.booking import (
+from mic_desktop.services.billing.pricing import Quote
+from mic_desktop.services.errors import SlotTakenError, ValidationError
+from mic_desktop.services.patients.registry import PatientDetails, PatientSummary
+from mic_desktop.services.scheduling.book import ScanTypeInfo, Slot
+from mic_desktop.services.scheduling.booking import (
     AppointmentDetails,
     BookingRequest,
     DoctorInfo,
     ReferralLetter,
 )
-from mic_desktop.services.errors import SlotTakenError, ValidationError
-from mic_desktop.services.patients import PatientDetails, PatientSummary
-from mic_desktop.services.pricing import Quote
-from mic_desktop.services.scheduling import ScanTypeInfo, Slot
 from mic_desktop.ui.common.colours import ERROR_TEXT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_money, format_time

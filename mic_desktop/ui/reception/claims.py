@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.payments import ClaimRecord
+from mic_desktop.services.billing.payments import ClaimRecord
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_money
 from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject
 
-from mic_desktop.services.booking import BookingService, ReferringDoctorDirectory
-from mic_desktop.services.feedback import FeedbackService
-from mic_desktop.services.patients import PatientService
-from mic_desktop.services.payments import PaymentService
-from mic_desktop.services.pricing import PricingService
-from mic_desktop.services.scheduling import SchedulingService
+from mic_desktop.services.billing.payments import PaymentService
+from mic_desktop.services.billing.pricing import PricingService
+from mic_desktop.services.patients.feedback import FeedbackService
+from mic_desktop.services.patients.registry import PatientService
+from mic_desktop.services.scheduling.book import SchedulingService
+from mic_desktop.services.scheduling.booking import BookingService, ReferringDoctorDirectory
 from mic_desktop.ui.common.session import UserSession
 
 

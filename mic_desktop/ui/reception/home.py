@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from mic_desktop.models import AppointmentStatus
-from mic_desktop.services.overview import DayAppointment, OverviewService
+from mic_desktop.services.analytics.overview import DayAppointment, OverviewService
 from mic_desktop.ui.common.colours import URGENT
 from mic_desktop.ui.common.formatting import format_date, format_datetime, format_time
 from mic_desktop.ui.common.look import icon

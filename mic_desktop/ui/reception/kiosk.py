@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.feedback import FeedbackInput, FeedbackVisit
+from mic_desktop.services.patients.feedback import FeedbackInput, FeedbackVisit
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.tasks import run_task
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from mic_desktop.models import Role
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.outbox import MessageInfo, OutboxService, OutboxStatus
+from mic_desktop.services.messaging.outbox import MessageInfo, OutboxService, OutboxStatus
 
 from ..common.colours import ERROR_TEXT, MUTED_TEXT
 from ..common.errors import describe_error

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models.billing import PaymentMethod
+from mic_desktop.services.billing.payments import PatientBalance, PaymentRecord, PaymentResult
 from mic_desktop.services.errors import ValidationError
-from mic_desktop.services.payments import PatientBalance, PaymentRecord, PaymentResult
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_money
 from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view

@@ -1,0 +1,7 @@
+"""What the dashboard counts: periods in the clinic's time zone, one query per chart
+(aggregated in PostgreSQL), the frozen results, the matplotlib figures and the exports.
+
+The rest of the program uses :class:`~.queries.AnalyticsService` (the figures),
+:mod:`.periods` (which days a period covers), :mod:`.charts` (drawing on a Figure),
+:mod:`.export` (PDF/PNG/CSV) and :class:`~.overview.OverviewService` (home-page figures).
+"""
