@@ -32,7 +32,8 @@ from mic_desktop.schema import upgrade
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.analytics.periods import Period
 from mic_desktop.services.analytics.queries import AnalyticsService
-from mic_desktop.services.demo.generator import DemoSpec, load_demo
+from mic_desktop.services.demo.loader import load_demo
+from mic_desktop.services.demo.spec import DemoSpec
 
 TODAY = dt.date(2026, 11, 22)
 TARGET_SECONDS = 2.0

@@ -55,7 +55,8 @@ _LAST = (
 
 
 def _load_demo(database: Database, args: argparse.Namespace) -> None:
-    from mic_desktop.services.demo.generator import DemoSpec, load_demo
+    from mic_desktop.services.demo.loader import load_demo
+    from mic_desktop.services.demo.spec import DemoSpec
 
     load_demo(
         database.session_factory,

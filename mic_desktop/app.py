@@ -141,7 +141,7 @@ def prepare(database: Database, progress: Progress | None) -> Prepared:
     demo_accounts: tuple[DemoAccountLike, ...] = ()
     if database.connection.is_demo:
         ensure_demo_data(database, progress)
-        from mic_desktop.services.demo.generator import DEMO_ACCOUNTS
+        from mic_desktop.services.demo.spec import DEMO_ACCOUNTS
 
         demo_accounts = tuple(DEMO_ACCOUNTS)
     return Prepared(load_clinic_info(database.session_factory), has_staff(database), demo_accounts)

@@ -93,7 +93,8 @@ def has_staff(database: Database) -> bool:
 
 def ensure_demo_data(database: Database, progress: Progress | None = None) -> bool:
     """Load the demo clinic on the first start of the demo database; True when loaded."""
-    from mic_desktop.services.demo.generator import DEFAULT_DEMO, load_demo
+    from mic_desktop.services.demo.loader import load_demo
+    from mic_desktop.services.demo.spec import DEFAULT_DEMO
 
     if has_staff(database):
         return False

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.config import Settings
 from mic_desktop.services.clock import utc_now
-from mic_desktop.services.messaging.dispatcher import Dispatcher, Mailer
+from mic_desktop.services.messaging.dispatcher import Dispatcher
 from mic_desktop.services.messaging.reminders import ReminderService
+from mic_desktop.services.messaging.sending import Mailer
 from mic_desktop.services.messaging.setup import build_mailer, build_sms_gateway
 from mic_desktop.services.messaging.sms import SmsGateway
 

@@ -26,7 +26,8 @@ from mic_desktop.models import (
     ScanType,
 )
 from mic_desktop.services.accounts.auth import StaffAccount
-from mic_desktop.services.patients.registry import PatientDetails, PatientInput, PatientService
+from mic_desktop.services.patients.details import PatientDetails, PatientInput
+from mic_desktop.services.patients.registry import PatientService
 from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
 
 ZONE = ZoneInfo("Africa/Harare")

@@ -34,11 +34,7 @@ from mic_desktop.models import (
 )
 from mic_desktop.services.accounts.auth import AuthService, StaffAccount
 from mic_desktop.services.admin.audit_viewer import AuditLogService, AuditQuery
-from mic_desktop.services.admin.catalogue import (
-    FacilityAdminService,
-    OpeningPeriod,
-    ScanTypeDraft,
-)
+from mic_desktop.services.admin.catalogue import FacilityAdminService, ScanTypeDraft
 from mic_desktop.services.admin.clinic_settings import ClinicSettingsService
 from mic_desktop.services.admin.medical_aid import (
     MedicalAidAdminService,
@@ -55,6 +51,7 @@ from mic_desktop.services.errors import (
 )
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.scheduling.availability import RadiologistScheduleService, WeeklyPeriod
+from mic_desktop.services.scheduling.rooms import OpeningPeriod
 from tests.conftest import TEST_PASSWORD
 
 HARARE = ZoneInfo("Africa/Harare")

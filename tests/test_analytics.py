@@ -16,13 +16,13 @@ import pytest
 from mic_desktop.db import Database
 from mic_desktop.models import Appointment, Payment, ScanType
 from mic_desktop.services.accounts.auth import StaffAccount
-from mic_desktop.services.analytics.periods import Bucket, Period, PeriodKind
-from mic_desktop.services.analytics.queries import (
+from mic_desktop.services.analytics.counting import (
     DEFINITION_APPOINTMENTS,
     DEFINITION_NO_SHOW_RATE,
     DEFINITION_REVENUE,
-    AnalyticsService,
 )
+from mic_desktop.services.analytics.periods import Bucket, Period, PeriodKind
+from mic_desktop.services.analytics.queries import AnalyticsService
 from mic_desktop.services.errors import PermissionDeniedError, ValidationError
 from tests.analytics_helpers import HARARE, NOVEMBER, NOW, TODAY, Clinic, at, build_clinic
 

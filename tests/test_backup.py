@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy import URL, create_engine, text
 
-from mic_desktop.admin_cli import HANDLERS, register
+from mic_desktop.cli.backup import HANDLERS, register
 from mic_desktop.config import DatabaseKind, DatabaseTarget
 from mic_desktop.db import Database
 from mic_desktop.services.admin.backup import (

@@ -36,11 +36,13 @@ from mic_desktop.services.patients.feedback import (
 from mic_desktop.services.scheduling.booking import (
     BookingRequest,
     BookingService,
+    ReferralLetter,
+)
+from mic_desktop.services.scheduling.cancellation import (
     LateCancellationError,
     ManagerAuthorisation,
-    ReferralLetter,
-    ReferringDoctorDirectory,
 )
+from mic_desktop.services.scheduling.referring_doctors import ReferringDoctorDirectory
 from tests.conftest import TEST_PASSWORD
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
 

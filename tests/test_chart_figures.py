@@ -17,9 +17,14 @@ from matplotlib.text import Text
 from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus
 from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.analytics.appointment_results import (
+    PopularityChart,
+    RoomUtilisation,
+    ScanTypeCount,
+    UtilisationChart,
+)
+from mic_desktop.services.analytics.chart_style import NO_DATA_TEXT, STATUS_COLOURS
 from mic_desktop.services.analytics.charts import (
-    NO_DATA_TEXT,
-    STATUS_COLOURS,
     draw_chart,
     draw_popularity,
     draw_utilisation,
@@ -27,13 +32,7 @@ from mic_desktop.services.analytics.charts import (
 )
 from mic_desktop.services.analytics.periods import Period
 from mic_desktop.services.analytics.queries import AnalyticsService
-from mic_desktop.services.analytics.results import (
-    Dashboard,
-    PopularityChart,
-    RoomUtilisation,
-    ScanTypeCount,
-    UtilisationChart,
-)
+from mic_desktop.services.analytics.results import Dashboard
 from mic_desktop.ui.common.colours import STATUS_COLOURS as UI_STATUS_COLOURS
 from tests.analytics_helpers import NOVEMBER, NOW, build_clinic
 

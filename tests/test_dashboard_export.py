@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from mic_desktop.db import Database
 from mic_desktop.models import PatientFeedback
 from mic_desktop.services.accounts.auth import StaffAccount
+from mic_desktop.services.analytics.counting import DEFINITION_NO_SHOW_RATE
 from mic_desktop.services.analytics.export import (
     chart_png,
     dashboard_pdf,
@@ -21,7 +22,7 @@ from mic_desktop.services.analytics.export import (
     table_csv,
 )
 from mic_desktop.services.analytics.periods import Period
-from mic_desktop.services.analytics.queries import DEFINITION_NO_SHOW_RATE, AnalyticsService
+from mic_desktop.services.analytics.queries import AnalyticsService
 from mic_desktop.services.analytics.results import Dashboard
 from tests.analytics_helpers import NOVEMBER, NOW, Clinic, build_clinic
 

@@ -15,14 +15,13 @@ from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database
 from mic_desktop.models import Base, Role
 from mic_desktop.services.accounts.auth import AuthService
-from mic_desktop.services.demo.generator import (
-    COLUMNS,
+from mic_desktop.services.demo.loader import COLUMNS, load_demo
+from mic_desktop.services.demo.spec import (
     DEMO_ACCOUNTS,
     FIXED_CLOCK,
     DemoDataError,
     DemoSpec,
     DemoSummary,
-    load_demo,
 )
 from tests.conftest import create_database, drop_database
 

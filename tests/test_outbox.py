@@ -27,17 +27,15 @@ from mic_desktop.services.errors import (
     ValidationError,
 )
 from mic_desktop.services.messaging.notifications import (
-    DEFAULT_TEMPLATES,
-    TemplateService,
     appointment_cancelled,
     appointment_rescheduled,
     queue_booking_confirmation,
     queue_payment_confirmation,
-    render,
-    template_text,
 )
 from mic_desktop.services.messaging.outbox import OutboxService, enqueue
 from mic_desktop.services.messaging.reminders import ReminderService, reminder_key
+from mic_desktop.services.messaging.template_editor import TemplateService
+from mic_desktop.services.messaging.templates import DEFAULT_TEMPLATES, render, template_text
 
 # Wed 25 Nov 2026 10:00 in Harare (UTC+2), booked ten days before.
 START = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)

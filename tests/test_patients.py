@@ -12,11 +12,8 @@ from mic_desktop.db import Database
 from mic_desktop.models import AuditLog, Patient
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.errors import StaleRecordError, ValidationError
-from mic_desktop.services.patients.registry import (
-    PatientInput,
-    PatientService,
-    PossibleDuplicateError,
-)
+from mic_desktop.services.patients.details import PatientInput
+from mic_desktop.services.patients.registry import PatientService, PossibleDuplicateError
 from mic_desktop.services.scheduling.booking import BookingService
 from tests.reception_setup import MONDAY, FakeClock, at, book, build_clinic, register
 

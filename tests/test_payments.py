@@ -13,11 +13,8 @@ from mic_desktop.models import AuditLog, ClaimStatus, OutboxMessage, Payment
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.billing.payments import PaymentService
 from mic_desktop.services.errors import ServiceError, StaleRecordError, ValidationError
-from mic_desktop.services.scheduling.booking import (
-    AppointmentDetails,
-    BookingRequest,
-    BookingService,
-)
+from mic_desktop.services.scheduling.appointments import AppointmentDetails
+from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
 
 

@@ -11,11 +11,8 @@ from mic_desktop.db import Database
 from mic_desktop.models import ClinicSettings, RadiologistLeave
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.scheduling.book import SchedulingService
-from mic_desktop.services.scheduling.booking import (
-    BookingRequest,
-    BookingService,
-    ManagerAuthorisation,
-)
+from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
+from mic_desktop.services.scheduling.cancellation import ManagerAuthorisation
 from tests.conftest import TEST_PASSWORD
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
 

@@ -28,7 +28,7 @@ from notification_fakes import (
 )
 from sqlalchemy import select, text
 
-from mic_desktop import notifications_cli
+from mic_desktop.cli import credentials as credentials_cli
 from mic_desktop.config import DatabaseKind, DatabaseTarget, Settings, settings_path
 from mic_desktop.db import Database
 from mic_desktop.models import AuditLog
@@ -205,7 +205,7 @@ def test_without_a_safe_keyring_nothing_is_stored() -> None:
 def _cli(argv: list[str]) -> Namespace:
     parser = ArgumentParser()
     common = ArgumentParser(add_help=False)
-    notifications_cli.register(parser.add_subparsers(dest="command"), common)
+    credentials_cli.register(parser.add_subparsers(dest="command"), common)
     return parser.parse_args(argv)
 
 
@@ -220,7 +220,7 @@ def test_credentials_command_stores_twilio_and_smtp_secrets(
         ]
     )
     monkeypatch.setattr("sys.stdin", io.StringIO(AUTH_TOKEN + "\n"))
-    assert notifications_cli.HANDLERS[args.command](args, target) == 0
+    assert credentials_cli.HANDLERS[args.command](args, target) == 0
     args = _cli(
         [
             *("credentials", "set", "smtp", "--host", "mail.example.org", "--user", "mic"),
@@ -228,9 +228,9 @@ def test_credentials_command_stores_twilio_and_smtp_secrets(
         ]
     )
     monkeypatch.setattr("sys.stdin", io.StringIO("smtp-pass-123\n"))
-    assert notifications_cli.HANDLERS[args.command](args, target) == 0
+    assert credentials_cli.HANDLERS[args.command](args, target) == 0
     args = _cli(["credentials", "show"])
-    assert notifications_cli.HANDLERS[args.command](args, target) == 0
+    assert credentials_cli.HANDLERS[args.command](args, target) == 0
     out = capsys.readouterr().out
     assert "auth token stored" in out and "password stored" in out
     assert AUTH_TOKEN not in out and "smtp-pass-123" not in out
@@ -242,7 +242,7 @@ def test_credentials_command_stores_twilio_and_smtp_secrets(
     keyring.set_keyring(fail.Keyring())
     args = _cli(["credentials", "set", "twilio", "--secret-stdin"])
     with pytest.raises(CredentialsError, match="No secure OS keyring"):
-        notifications_cli.HANDLERS[args.command](args, target)
+        credentials_cli.HANDLERS[args.command](args, target)
 
 
 def test_send_a_test_message_reports_success_and_the_reason_of_a_failure(

@@ -22,7 +22,7 @@ from notification_fakes import (
 )
 from sqlalchemy import URL, func, insert, select
 
-from mic_desktop import notifications_cli
+from mic_desktop.cli import worker as worker_cli
 from mic_desktop.config import DatabaseKind, DatabaseTarget
 from mic_desktop.db import Database
 from mic_desktop.models import OutboxMessage
@@ -181,14 +181,12 @@ def test_worker_once_from_the_command_line_queues_due_reminders(
             session, now + dt.timedelta(hours=25), created_at=now - dt.timedelta(days=7)
         )
     parser = ArgumentParser()
-    notifications_cli.register(
-        parser.add_subparsers(dest="command"), ArgumentParser(add_help=False)
-    )
+    worker_cli.register(parser.add_subparsers(dest="command"), ArgumentParser(add_help=False))
     args = parser.parse_args(["worker", "--once"])
     target = DatabaseTarget(
         DatabaseKind.SERVER, db_url.render_as_string(hide_password=False), "test"
     )
-    assert notifications_cli.HANDLERS["worker"](args, target) == 0
+    assert worker_cli.HANDLERS["worker"](args, target) == 0
     with database.session() as session:
         (row,) = session.scalars(select(OutboxMessage))
     assert row.kind == "reminder_24h" and row.appointment_id == appointment.id

@@ -31,7 +31,8 @@ from mic_desktop.db import Connection, Database, create_database_if_missing, mak
 from mic_desktop.schema import upgrade
 from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.services.clinic import load_clinic_info
-from mic_desktop.services.demo.generator import DEMO_ACCOUNTS, DemoSpec, load_demo
+from mic_desktop.services.demo.loader import load_demo
+from mic_desktop.services.demo.spec import DEMO_ACCOUNTS, DemoSpec
 from mic_desktop.startup import PasswordNeed
 from mic_desktop.ui.common.look import apply_look
 from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog, StartupWindow

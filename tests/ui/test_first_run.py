@@ -23,7 +23,8 @@ from mic_desktop.config import (
 from mic_desktop.db import Connection, Database
 from mic_desktop.schema import alembic_config
 from mic_desktop.secrets import SERVICE
-from mic_desktop.ui.common.first_run import FirstRunDialog, Outcome, Problem
+from mic_desktop.ui.common.first_run import FirstRunDialog
+from mic_desktop.ui.common.workstation_connection import Outcome, Problem
 from tests.conftest import PasswordRole
 from tests.ui.helpers import SCREENSHOTS
 
@@ -229,7 +230,7 @@ def test_this_pc_path_creates_the_first_manager(qtbot: QtBot, dialog: FirstRunDi
 
 
 def test_reopened_by_a_manager_it_shows_the_saved_choice(qtbot: QtBot) -> None:
-    from mic_desktop.ui.common.first_run import ServerChoice, save_choice
+    from mic_desktop.ui.common.workstation_connection import ServerChoice, save_choice
 
     save_choice(
         DatabaseKind.SERVER, ServerChoice("mic-server", 5433, "clinic", "mic_app", "require")

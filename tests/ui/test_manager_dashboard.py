@@ -16,8 +16,9 @@ from pytestqt.qtbot import QtBot
 from mic_desktop.db import Database
 from mic_desktop.models import Role
 from mic_desktop.services.admin.staff import StaffService
-from mic_desktop.services.analytics.charts import NO_DATA_TEXT
-from mic_desktop.services.demo.generator import DemoSpec, load_demo
+from mic_desktop.services.analytics.chart_style import NO_DATA_TEXT
+from mic_desktop.services.demo.loader import load_demo
+from mic_desktop.services.demo.spec import DemoSpec
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.manager import files
 from mic_desktop.ui.manager.dashboard import TAB_NAMES, DashboardPage

@@ -280,7 +280,7 @@ def test_without_a_keyring_the_token_stays_in_memory(
     import keyring
     from keyring.backends import fail
 
-    from mic_desktop.services import messaging_setup
+    from mic_desktop.services.messaging import setup as messaging_setup
 
     keyring.set_keyring(fail.Keyring())
     monkeypatch.setattr(messaging_setup, "_memory", {})

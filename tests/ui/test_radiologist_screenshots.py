@@ -22,7 +22,8 @@ from mic_desktop.db import Database
 from mic_desktop.models import ReportAccessAction, Role
 from mic_desktop.services.accounts.auth import AuthService
 from mic_desktop.services.clinic import load_clinic_info
-from mic_desktop.services.demo.generator import DEMO_ACCOUNTS, DemoSpec, load_demo
+from mic_desktop.services.demo.loader import load_demo
+from mic_desktop.services.demo.spec import DEMO_ACCOUNTS, DemoSpec
 from mic_desktop.services.reporting.worklist import WorklistFilter
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.radiologist import context

@@ -20,7 +20,8 @@ from sqlalchemy import update
 from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus, ClinicSettings
 from mic_desktop.services.accounts.auth import AuthService
-from mic_desktop.services.demo.generator import DemoSpec, load_demo
+from mic_desktop.services.demo.loader import load_demo
+from mic_desktop.services.demo.spec import DemoSpec
 from mic_desktop.services.errors import SlotTakenError, ValidationError
 from mic_desktop.services.patients.registry import PatientService
 from mic_desktop.services.scheduling.book import SchedulingService

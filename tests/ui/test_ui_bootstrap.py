@@ -269,7 +269,7 @@ def test_embedded_database_is_created_and_upgraded_without_asking(
 def test_demo_database_is_filled_on_first_start_and_lists_its_accounts(
     embedded_home: Path, qtbot: QtBot, start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mic_desktop.services import demo_data
+    from mic_desktop.services.demo import spec as demo_data
 
     small = demo_data.DemoSpec(patients=40, months=1, seed=7, today=dt.date(2026, 11, 24))
     monkeypatch.setattr(demo_data, "DEFAULT_DEMO", small)

@@ -4,4 +4,7 @@
 The rest of the program uses :class:`~.queries.AnalyticsService` (the figures),
 :mod:`.periods` (which days a period covers), :mod:`.charts` (drawing on a Figure),
 :mod:`.export` (PDF/PNG/CSV) and :class:`~.overview.OverviewService` (home-page figures).
+What counts is written once in :mod:`.counting`; the queries, results and drawings of
+the charts are cut by theme: appointments (volume, popularity, attendance,
+utilisation), finance (revenue, medical aid) and quality (satisfaction, turnaround).
 """

@@ -1,11 +1,11 @@
 """Exporting the manager's dashboard: the whole of it as a PDF, a chart as PNG, a table as CSV.
 
-The PDF (A4, the clinic's letterhead from :mod:`pdf_common` on every page, "Page N
-of M") opens with a cover page (period, filter, comparison period, when and by
+The PDF (A4, the clinic's letterhead from :mod:`..documents.letterhead` on every page,
+"Page N of M") opens with a cover page (period, filter, comparison period, when and by
 whom it was prepared, the key figures) followed by one section per chart: title,
-definition line, the chart as an image drawn by :mod:`chart_figures` (the same
-code as the screen) and its tables of numbers. Everything renders into memory and
-comes back as bytes or text; the caller chooses the file.
+definition line, the chart as an image drawn by :mod:`.charts` (the same code as the
+screen) and its tables of numbers. Everything renders into memory and comes back as
+bytes or text; the caller chooses the file.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from reportlab.platypus import (
 from reportlab.platypus import Table as PdfTable
 
 from mic_desktop.services.analytics.charts import draw_chart, new_figure
-from mic_desktop.services.analytics.results import Chart, Column, Dashboard, Table
+from mic_desktop.services.analytics.results import Chart, Dashboard
+from mic_desktop.services.analytics.tables import Column, Table
 from mic_desktop.services.documents.letterhead import (
     INK,
     MARGIN,

@@ -1,22 +1,19 @@
 """The radiology report as a PDF, generated with reportlab when no PDF was attached.
 
-Split like a document pipeline: :func:`load_report_pdf_content` reads what the
-PDF needs into a frozen :class:`ReportPdfContent`; :func:`render_report_pdf` turns
-that into bytes: the clinic's letterhead (shared with every printed document, see
-:mod:`pdf_common`), patient and exam details, clinical information, findings,
+:func:`render_report_pdf` turns a frozen :class:`~.report_content.ReportPdfContent`
+into bytes: the clinic's letterhead (shared with every printed document, see
+:mod:`.letterhead`), patient and exam details, clinical information, findings,
 impression, a critical result, the signature block and the addenda, with the
 patient's name and MRN and "Page N of M" at the foot of every page and a DRAFT
 watermark until the report is final. :func:`render_addenda_pdf` makes the pages
 appended to an attached PDF whose addenda came later. Text is NFKC-normalised and
-escaped (``pdf_common.clean`` / ``markup``) before it reaches reportlab.
+escaped (``letterhead.clean`` / ``markup``) before it reaches reportlab.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -33,36 +30,19 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from mic_desktop.models import (
-    Appointment,
-    CriticalFinding,
-    Modality,
-    Patient,
-    ReferringDoctor,
-    Report,
-    ReportAddendum,
-    ReportStatus,
-    ScanType,
-    Sex,
-    StaffUser,
-    Urgency,
-)
+from mic_desktop.models import Sex, Urgency
 from mic_desktop.services.documents.letterhead import (
     INK,
     MUTED,
     RULE,
     SHADE,
-    Letterhead,
     clean,
-    load_letterhead,
     markup,
     register_fonts,
     render,
 )
-from mic_desktop.services.errors import NotFoundError
+from mic_desktop.services.documents.report_content import ReportPdfContent
 from mic_desktop.services.formats import format_datetime
 
 ACCENT = colors.HexColor("#2f6fa8")
@@ -73,130 +53,6 @@ ADDENDUM_BAR = colors.HexColor("#c98a10")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _SEX = {Sex.FEMALE.value: "Female", Sex.MALE.value: "Male", Sex.OTHER.value: "Other"}
 _METHODS = {"phone": "by phone", "in_person": "in person", "email": "by e-mail", "sms": "by SMS"}
-FINAL_STATUSES = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
-
-
-@dataclass(frozen=True)
-class AddendumText:
-    text: str
-    signed_name: str
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class CriticalNote:
-    description: str
-    communicated_to: str | None = None
-    communication_method: str | None = None
-    communicated_at: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class ReportPdfContent:
-    """Everything printed on a report, detached from the database."""
-
-    letterhead: Letterhead
-    reference: str
-    patient_name: str
-    mrn: str
-    date_of_birth: dt.date | None
-    sex: str
-    scan_type: str
-    modality: str
-    exam_at: dt.datetime
-    urgency: str
-    referring_doctor: str | None
-    referring_practice: str | None
-    clinical_notes: str
-    findings: str
-    impression: str
-    status: str
-    signed_name: str | None
-    finalised_at: dt.datetime | None
-    reviewed_by: str | None = None
-    reviewed_at: dt.datetime | None = None
-    critical: CriticalNote | None = None
-    addenda: tuple[AddendumText, ...] = ()
-    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return self.letterhead.zone
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
-
-
-# --- loading -------------------------------------------------------------------------
-
-
-def load_report_pdf_content(
-    session: Session, report_id: int, generated_at: dt.datetime | None = None
-) -> ReportPdfContent:
-    """Read one report and everything printed with it, inside the caller's transaction."""
-    report = session.get(Report, report_id)
-    if report is None:
-        raise NotFoundError("This report no longer exists.")
-    appointment = session.get(Appointment, report.appointment_id)
-    assert appointment is not None
-    patient = session.get(Patient, appointment.patient_id)
-    scan_type = session.get(ScanType, appointment.scan_type_id)
-    assert patient is not None and scan_type is not None
-    modality = session.get(Modality, scan_type.modality_id)
-    doctor = (
-        session.get(ReferringDoctor, appointment.referring_doctor_id)
-        if appointment.referring_doctor_id
-        else None
-    )
-    reviewer = session.get(StaffUser, report.reviewed_by_id) if report.reviewed_by_id else None
-    addenda = session.scalars(
-        select(ReportAddendum)
-        .where(ReportAddendum.report_id == report_id)
-        .order_by(ReportAddendum.id)
-    ).all()
-    finding = session.scalars(
-        select(CriticalFinding).where(CriticalFinding.report_id == report_id)
-    ).one_or_none()
-    return ReportPdfContent(
-        letterhead=load_letterhead(session),
-        reference=appointment.reference,
-        patient_name=patient.full_name,
-        mrn=patient.mrn,
-        date_of_birth=patient.date_of_birth,
-        sex=patient.sex,
-        scan_type=scan_type.name,
-        modality=modality.name if modality is not None else "",
-        exam_at=appointment.scan_completed_at or appointment.start_at,
-        urgency=appointment.urgency,
-        referring_doctor=doctor.full_name if doctor else None,
-        referring_practice=doctor.practice_name if doctor else None,
-        clinical_notes=appointment.clinical_notes or "",
-        findings=report.findings or "",
-        impression=report.impression or "",
-        status=report.status,
-        signed_name=report.signed_name,
-        finalised_at=report.finalised_at,
-        reviewed_by=reviewer.full_name if reviewer else None,
-        reviewed_at=report.reviewed_at,
-        critical=(
-            CriticalNote(
-                description=finding.description,
-                communicated_to=finding.communicated_to,
-                communication_method=finding.communication_method,
-                communicated_at=finding.communicated_at,
-            )
-            if finding is not None
-            else None
-        ),
-        addenda=tuple(AddendumText(a.text, a.signed_name, a.created_at) for a in addenda),
-        generated_at=generated_at or dt.datetime.now(dt.UTC),
-    )
-
-
-def report_filename(content: ReportPdfContent) -> str:
-    """``Report MIC100001 A000123.pdf``: what the save dialog offers."""
-    return f"Report {content.mrn} {content.reference}.pdf"
 
 
 # --- text and styles -----------------------------------------------------------------

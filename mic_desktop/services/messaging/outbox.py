@@ -28,6 +28,7 @@ from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError, ValidationError
 from mic_desktop.services.live import LiveChannel, notify
 from mic_desktop.services.messaging.quiet_hours import clinic_quiet_hours
+from mic_desktop.services.messaging.templates import kind_label
 
 Clock = Callable[[], dt.datetime]
 
@@ -168,8 +169,6 @@ def _info(
     quiet: Callable[[dt.datetime], dt.datetime | None] | None = None,
     now: dt.datetime | None = None,
 ) -> MessageInfo:
-    from mic_desktop.services.messaging.notifications import kind_label
-
     held_until = None
     if (
         quiet is not None

@@ -17,18 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    String,
-    and_,
-    cast,
-    exists,
-    func,
-    literal,
-    select,
-)
+from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, func, literal, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from mic_desktop.models import (
@@ -36,17 +25,15 @@ from mic_desktop.models import (
     AppointmentStatus,
     Channel,
     ClinicSettings,
-    MedicalAidClaim,
     OutboxMessage,
     OutboxStatus,
     Patient,
-    Payment,
 )
-from mic_desktop.services.billing.payments import ATTENDED_STATUSES, SHORTFALL_STATUSES
+from mic_desktop.services.billing.balances import owing_patients
 from mic_desktop.services.clock import utc_now
-from mic_desktop.services.messaging.notifications import (
+from mic_desktop.services.messaging.compose import queue_from_template
+from mic_desktop.services.messaging.templates import (
     REMINDER_KIND_PREFIX,
-    _queue,
     appointment_context,
     money,
     template_text,
@@ -115,7 +102,7 @@ def _queue_reminder(
     session: Session, appointment: Appointment, hours: int, now: dt.datetime
 ) -> bool:
     due = appointment.start_at - dt.timedelta(hours=hours)
-    return _queue(
+    return queue_from_template(
         session,
         reminder_kind(hours),
         reminder_key(hours, appointment.id, appointment.start_at),
@@ -257,7 +244,7 @@ class ReminderService:
                         "clinic_name": clinic.name,
                         "clinic_phone": clinic.phone,
                     }
-                    queued += _queue(
+                    queued += queue_from_template(
                         session,
                         "balance_reminder",
                         f"balance:{patient_id}:{week_label}",
@@ -277,60 +264,18 @@ class ReminderService:
 def balances_query(
     after_id: int = 0, week_label: str | None = None, channel: Channel = Channel.SMS
 ) -> Select[tuple[int, Decimal]]:
-    """(patient_id, balance) of patients who owe the clinic money, by patient id.
+    """(patient_id, balance) of patients who owe the clinic money and can be told, by id.
 
-    The same rule as :func:`mic_desktop.services.payments.patient_balance`: owed is
-    the co-payment of every visit the patient came to plus the shortfall of settled
-    and rejected medical-aid claims; paid is every payment less refunds.
+    The owed rule is :func:`mic_desktop.services.billing.balances.owing_patients`;
+    deleted patients and those without an opted-in number (or address) are left
+    out, and with ``week_label`` those already reminded that week.
     """
-    copays = (
-        select(
-            Appointment.patient_id.label("patient_id"),
-            func.sum(Appointment.patient_copay).label("amount"),
-        )
-        .where(Appointment.status.in_(ATTENDED_STATUSES))
-        .group_by(Appointment.patient_id)
-        .subquery()
-    )
-    shortfalls = (
-        select(
-            Appointment.patient_id.label("patient_id"),
-            func.sum(MedicalAidClaim.shortfall).label("amount"),
-        )
-        .join(Appointment, Appointment.id == MedicalAidClaim.appointment_id)
-        .where(MedicalAidClaim.status.in_(SHORTFALL_STATUSES))
-        .group_by(Appointment.patient_id)
-        .subquery()
-    )
-    paid = (
-        select(Payment.patient_id.label("patient_id"), func.sum(Payment.amount).label("amount"))
-        .group_by(Payment.patient_id)
-        .subquery()
-    )
-    zero = literal(Decimal("0"))
-    balance = (
-        func.coalesce(copays.c.amount, zero)
-        + func.coalesce(shortfalls.c.amount, zero)
-        - func.coalesce(paid.c.amount, zero)
-    ).label("balance")
     contact = (
         and_(Patient.sms_opt_in.is_(True), Patient.phone.is_not(None), Patient.phone != "")
         if channel is Channel.SMS
         else and_(Patient.email_opt_in.is_(True), Patient.email.is_not(None), Patient.email != "")
     )
-    statement = (
-        select(Patient.id, balance)
-        .outerjoin(copays, copays.c.patient_id == Patient.id)
-        .outerjoin(shortfalls, shortfalls.c.patient_id == Patient.id)
-        .outerjoin(paid, paid.c.patient_id == Patient.id)
-        .where(
-            Patient.id > cast(literal(after_id), Integer),
-            Patient.deleted_at.is_(None),
-            contact,
-            balance > 0,
-        )
-        .order_by(Patient.id)
-    )
+    statement = owing_patients(after_id).where(Patient.deleted_at.is_(None), contact)
     if week_label is not None:
         key = literal("balance:") + cast(Patient.id, String) + literal(f":{week_label}")
         statement = statement.where(~exists().where(OutboxMessage.idempotency_key == key))

@@ -1,4 +1,4 @@
-"""Patients: search-as-you-type, registration and edits, the patient panel.
+"""Patients: registration and edits, search-as-you-type, the patient panel.
 
 Search is one SQL query (see :mod:`mic_desktop.services.patients.search_query`): names in
 any order, partial, without accents or case; MRN, national ID and medical-aid
@@ -7,43 +7,34 @@ member number by prefix; phone numbers typed in any format.
 Registration validates every field (phone stored in E.164 with the clinic's
 region) and warns about a possible duplicate (same name and date of birth, or the
 same phone) by raising :class:`PossibleDuplicateError`; the caller asks "register
-anyway?" and repeats the call with ``allow_duplicate=True``.
+anyway?" and repeats the call with ``allow_duplicate=True``. The panel's visit
+history is read by :mod:`mic_desktop.services.patients.panel`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass, fields
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from mic_desktop.models import (
-    Appointment,
-    AppointmentStatus,
-    MedicalAidPlan,
-    MedicalAidScheme,
-    OutboxMessage,
-    Patient,
-    Report,
-    ReportStatus,
-    Room,
-    ScanType,
-    Sex,
-)
+from mic_desktop.models import MedicalAidPlan, MedicalAidScheme, Patient, Sex
 from mic_desktop.services import live
 from mic_desktop.services.base import ClinicService
-from mic_desktop.services.billing.payments import PatientBalance, patient_balance
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.patients.contact_details import (
-    display_phone,
-    normalise_email,
-    normalise_phone,
+from mic_desktop.services.patients.contact_details import normalise_email, normalise_phone
+from mic_desktop.services.patients.details import (
+    PatientDetails,
+    PatientInput,
+    PatientSummary,
+    patient_details,
+    patient_summary,
 )
+from mic_desktop.services.patients.panel import PatientPanel, read_panel
 from mic_desktop.services.patients.search_query import search_query, summary_select
 from mic_desktop.services.records import check_version, clinic_settings, clinic_zone, stale_guard
 
@@ -64,143 +55,12 @@ class PossibleDuplicateError(ServiceError):
 
 
 @dataclass(frozen=True)
-class PatientInput:
-    """What reception types on the patient form."""
-
-    first_name: str
-    last_name: str
-    date_of_birth: dt.date
-    sex: Sex | str = Sex.UNKNOWN
-    phone: str | None = None
-    email: str | None = None
-    national_id: str | None = None
-    address: str | None = None
-    medical_aid_plan_id: int | None = None
-    medical_aid_member_number: str | None = None
-    sms_opt_in: bool = True
-    email_opt_in: bool = True
-
-
-@dataclass(frozen=True)
-class PatientSummary:
-    """One search result or duplicate candidate."""
-
-    id: int
-    mrn: str
-    first_name: str
-    last_name: str
-    date_of_birth: dt.date
-    sex: str
-    phone: str | None
-    phone_display: str
-    national_id: str | None
-    plan_name: str | None
-    member_number: str | None
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-@dataclass(frozen=True)
-class PatientDetails:
-    id: int
-    mrn: str
-    first_name: str
-    last_name: str
-    date_of_birth: dt.date
-    sex: str
-    phone: str | None  # E.164
-    phone_display: str  # national format of the clinic's region
-    email: str | None
-    national_id: str | None
-    address: str | None
-    medical_aid_plan_id: int | None
-    plan_name: str | None
-    medical_aid_member_number: str | None
-    sms_opt_in: bool
-    email_opt_in: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    version: int
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-    def age_on(self, day: dt.date) -> int:
-        born = self.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-    def to_input(self) -> PatientInput:
-        """The form's values, to edit and pass back to :meth:`PatientService.update`."""
-        names = {f.name for f in fields(PatientInput)}
-        return PatientInput(**{name: getattr(self, name) for name in names})
-
-
-@dataclass(frozen=True)
 class PlanOption:
     """A medical-aid plan reception can choose on the patient form."""
 
     id: int
     name: str  # scheme and plan
     scheme_code: str
-
-
-@dataclass(frozen=True)
-class AppointmentLine:
-    id: int
-    reference: str
-    start_at: dt.datetime
-    end_at: dt.datetime
-    scan: str
-    room: str
-    status: AppointmentStatus
-    price: Decimal
-    medical_aid_cover: Decimal
-    patient_copay: Decimal
-    version: int
-
-
-@dataclass(frozen=True)
-class ReportLine:
-    id: int
-    appointment_id: int
-    appointment_reference: str
-    scan: str
-    scanned_on: dt.datetime
-    status: ReportStatus
-    finalised_at: dt.datetime | None
-
-    @property
-    def is_available(self) -> bool:
-        """A final (signed) report that can be handed out or sent."""
-        return self.status in (ReportStatus.COMPLETED, ReportStatus.REVIEWED)
-
-
-@dataclass(frozen=True)
-class MessageLine:
-    id: int
-    created_at: dt.datetime
-    kind: str
-    channel: str
-    recipient: str
-    status: str
-    sent_at: dt.datetime | None
-    last_error: str | None
-    body: str
-
-
-@dataclass(frozen=True)
-class PatientPanel:
-    """Everything the patient panel shows, read in one transaction."""
-
-    patient: PatientDetails
-    balance: PatientBalance
-    upcoming: tuple[AppointmentLine, ...]  # soonest first
-    past: tuple[AppointmentLine, ...]  # most recent first
-    reports: tuple[ReportLine, ...]
-    messages: tuple[MessageLine, ...]  # newest first
 
 
 def _clean_text(value: str | None, limit: int, field: str, label: str) -> str | None:
@@ -228,7 +88,7 @@ class PatientService(ClinicService):
             if query is None:
                 return []
             rows = session.execute(query).all()
-            return [_summary(row, region) for row in rows]
+            return [patient_summary(row, region) for row in rows]
 
     def find_duplicates(
         self, data: PatientInput, *, exclude_id: int | None = None
@@ -257,7 +117,7 @@ class PatientService(ClinicService):
                 details["registered_despite_duplicates"] = [d.mrn for d in duplicates]
             self._audit(session, "patient_registered", patient, details)
             live.notify(session, LiveChannel.PATIENT, patient.id)
-            return _details(session, patient, settings.phone_region)
+            return patient_details(patient, settings.phone_region)
 
     def update(
         self,
@@ -283,7 +143,7 @@ class PatientService(ClinicService):
                 if getattr(patient, name) != value
             }
             if not changes:
-                return _details(session, patient, settings.phone_region)
+                return patient_details(patient, settings.phone_region)
             identity = {"first_name", "last_name", "date_of_birth", "phone"}
             duplicates = (
                 _duplicates(session, data, values["phone"], patient.id, settings.phone_region)
@@ -301,7 +161,7 @@ class PatientService(ClinicService):
                 details["saved_despite_duplicates"] = [d.mrn for d in duplicates]
             self._audit(session, "patient_updated", patient, details)
             live.notify(session, LiveChannel.PATIENT, patient.id)
-            return _details(session, patient, settings.phone_region)
+            return patient_details(patient, settings.phone_region)
 
     # -------------------------------------------------------------------- read
 
@@ -310,7 +170,7 @@ class PatientService(ClinicService):
             patient = session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
                 raise NotFoundError("This patient no longer exists.")
-            return _details(session, patient, clinic_settings(session).phone_region)
+            return patient_details(patient, clinic_settings(session).phone_region)
 
     def panel(self, patient_id: int) -> PatientPanel:
         """Details, medical aid, balance, appointments, reports and messages of a patient."""
@@ -319,101 +179,8 @@ class PatientService(ClinicService):
             patient = session.get(Patient, patient_id)
             if patient is None or patient.deleted_at is not None:
                 raise NotFoundError("This patient no longer exists.")
-            details = _details(session, patient, clinic_settings(session).phone_region)
-            appointments = [
-                AppointmentLine(
-                    id=row.id,
-                    reference=row.reference,
-                    start_at=row.start_at,
-                    end_at=row.end_at,
-                    scan=row.scan,
-                    room=row.room,
-                    status=AppointmentStatus(row.status),
-                    price=row.price,
-                    medical_aid_cover=row.medical_aid_cover,
-                    patient_copay=row.patient_copay,
-                    version=row.version,
-                )
-                for row in session.execute(
-                    select(
-                        Appointment.id,
-                        Appointment.reference,
-                        Appointment.start_at,
-                        Appointment.end_at,
-                        ScanType.name.label("scan"),
-                        Room.name.label("room"),
-                        Appointment.status,
-                        Appointment.price,
-                        Appointment.medical_aid_cover,
-                        Appointment.patient_copay,
-                        Appointment.version,
-                    )
-                    .join(ScanType, ScanType.id == Appointment.scan_type_id)
-                    .join(Room, Room.id == Appointment.room_id)
-                    .where(Appointment.patient_id == patient_id)
-                    .order_by(Appointment.start_at.desc())
-                    .limit(500)
-                )
-            ]
-            reports = tuple(
-                ReportLine(
-                    id=row.id,
-                    appointment_id=row.appointment_id,
-                    appointment_reference=row.reference,
-                    scan=row.scan,
-                    scanned_on=row.start_at,
-                    status=ReportStatus(row.status),
-                    finalised_at=row.finalised_at,
-                )
-                for row in session.execute(
-                    select(
-                        Report.id,
-                        Report.appointment_id,
-                        Appointment.reference,
-                        ScanType.name.label("scan"),
-                        Appointment.start_at,
-                        Report.status,
-                        Report.finalised_at,
-                    )
-                    .join(Appointment, Appointment.id == Report.appointment_id)
-                    .join(ScanType, ScanType.id == Appointment.scan_type_id)
-                    .where(Appointment.patient_id == patient_id)
-                    .order_by(Appointment.start_at.desc())
-                )
-            )
-            messages = tuple(
-                MessageLine(
-                    id=row.id,
-                    created_at=row.created_at,
-                    kind=row.kind,
-                    channel=row.channel,
-                    recipient=row.recipient,
-                    status=row.status,
-                    sent_at=row.sent_at,
-                    last_error=row.last_error,
-                    body=row.body,
-                )
-                for row in session.execute(
-                    select(
-                        OutboxMessage.id,
-                        OutboxMessage.created_at,
-                        OutboxMessage.kind,
-                        OutboxMessage.channel,
-                        OutboxMessage.recipient,
-                        OutboxMessage.status,
-                        OutboxMessage.sent_at,
-                        OutboxMessage.last_error,
-                        OutboxMessage.body,
-                    )
-                    .where(OutboxMessage.patient_id == patient_id)
-                    .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-                    .limit(200)
-                )
-            )
-            balance = patient_balance(session, patient_id)
-        upcoming = tuple(sorted((a for a in appointments if a.end_at > now), key=_start))
-        past = tuple(a for a in appointments if a.end_at <= now)
-        return PatientPanel(details, balance, upcoming, past, reports, messages)
+            details = patient_details(patient, clinic_settings(session).phone_region)
+            return read_panel(session, details, now)
 
     def medical_aid_plans(self) -> list[PlanOption]:
         """Active plans for the patient form, by scheme and plan name."""
@@ -506,10 +273,6 @@ class PatientService(ClinicService):
         self._audit_change(session, action, "patient", patient.id, details)
 
 
-def _start(line: AppointmentLine) -> dt.datetime:
-    return line.start_at
-
-
 def _clean_address(value: str | None) -> str | None:
     text = unicodedata.normalize("NFC", value or "")
     lines = (" ".join(line.split()) for line in text.splitlines())
@@ -528,47 +291,6 @@ def _locked_patient(session: Session, patient_id: int) -> Patient:
     if patient is None or patient.deleted_at is not None:
         raise NotFoundError("This patient no longer exists.")
     return patient
-
-
-def _summary(row: Any, region: str) -> PatientSummary:
-    return PatientSummary(
-        id=row.id,
-        mrn=row.mrn,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        date_of_birth=row.date_of_birth,
-        sex=row.sex,
-        phone=row.phone,
-        phone_display=display_phone(row.phone, region),
-        national_id=row.national_id,
-        plan_name=row.plan_name,
-        member_number=row.medical_aid_member_number,
-    )
-
-
-def _details(session: Session, patient: Patient, region: str) -> PatientDetails:
-    plan = patient.medical_aid_plan
-    return PatientDetails(
-        id=patient.id,
-        mrn=patient.mrn,
-        first_name=patient.first_name,
-        last_name=patient.last_name,
-        date_of_birth=patient.date_of_birth,
-        sex=patient.sex,
-        phone=patient.phone,
-        phone_display=display_phone(patient.phone, region),
-        email=patient.email,
-        national_id=patient.national_id,
-        address=patient.address,
-        medical_aid_plan_id=patient.medical_aid_plan_id,
-        plan_name=plan.display_name if plan is not None else None,
-        medical_aid_member_number=patient.medical_aid_member_number,
-        sms_opt_in=patient.sms_opt_in,
-        email_opt_in=patient.email_opt_in,
-        created_at=patient.created_at,
-        updated_at=patient.updated_at,
-        version=patient.version,
-    )
 
 
 def _duplicates(
@@ -594,4 +316,4 @@ def _duplicates(
     if exclude_id is not None:
         query = query.where(Patient.id != exclude_id)
     rows = session.execute(query.order_by(Patient.last_name, Patient.first_name).limit(20))
-    return [_summary(row, region) for row in rows]
+    return [patient_summary(row, region) for row in rows]

@@ -31,14 +31,10 @@ from mic_desktop.models import (
 )
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.base import ClinicService
-from mic_desktop.services.documents.report import (
-    ReportPdfContent,
-    load_report_pdf_content,
-    render_addenda_pdf,
-    render_report_pdf,
-    report_filename,
-)
+from mic_desktop.services.documents.report import render_addenda_pdf, render_report_pdf
+from mic_desktop.services.documents.report_content import ReportPdfContent, report_filename
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError
+from mic_desktop.services.reporting.pdf_content import load_report_pdf_content
 
 FINAL_STATUSES = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
 

@@ -35,7 +35,7 @@ from .tasks import run_task
 
 
 class DemoAccountLike(Protocol):
-    """What the login window needs of ``services.demo_data.DemoAccount``."""
+    """What the login window needs of ``services.demo.spec.DemoAccount``."""
 
     username: str
     password: str

@@ -1,24 +1,21 @@
-"""The catalogue pages: scan types and their prices (with history), rooms and opening hours.
+"""The scan-type catalogue: what can be booked, for how long, and its price (with history).
 
 A price change is its own action with its own dialog: it applies from now on and
 is listed in the history under the table; booked appointments keep their price.
-Changes from another desk ("mic_catalogue") reload the lists.
+Changes from another desk ("mic_catalogue") reload the list. Rooms and their
+opening hours are in :mod:`.rooms`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
     QWidget,
 )
@@ -26,18 +23,16 @@ from PySide6.QtWidgets import (
 from mic_desktop.services.admin.catalogue import (
     FacilityAdminService,
     ModalityInfo,
-    OpeningPeriod,
     PriceChange,
-    RoomInfo,
     ScanTypeDraft,
     ScanTypeInfo,
 )
 from mic_desktop.ui.common.formatting import format_datetime, format_money
-from mic_desktop.ui.common.look import icon
-from mic_desktop.ui.common.table import RIGHT, Column, ListPage, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import RIGHT, Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
 
-from .forms import DayPeriod, FormDialog, Notice, WeekDialog, weekly_periods_text
+from .admin_list import AdminListPage
+from .forms import FormDialog
 
 
 def modality_box(modalities: list[ModalityInfo], current: int | None = None) -> QComboBox:
@@ -47,71 +42,6 @@ def modality_box(modalities: list[ModalityInfo], current: int | None = None) -> 
     if current is not None:
         box.setCurrentIndex(max(0, box.findData(current)))
     return box
-
-
-class AdminListPage(ListPage):
-    """A list page with a notice, action buttons and one dialog at a time."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.dialog: FormDialog | None = None
-        self.notice = Notice()
-        self.layout().insertWidget(1, self.notice)  # type: ignore[union-attr]
-        self.buttons = QHBoxLayout()
-        self.header_row.addLayout(self.buttons)
-        self._reselect: Callable[[object], bool] | None = None
-        self.view.selectionModel().selectionChanged.connect(lambda *_a: self.selection_changed())
-
-    def button(
-        self, icon_name: str, text: str, slot: Callable[[], None], needs_row: bool
-    ) -> QPushButton:
-        button = QPushButton(icon(icon_name), text)
-        button.clicked.connect(slot)
-        button.setProperty("needs_row", needs_row)
-        self.buttons.addWidget(button)
-        return button
-
-    def selected(self) -> object | None:
-        indexes = self.view.selectionModel().selectedRows()
-        if not indexes:
-            return None
-        return self.model.row_at(self.proxy.mapToSource(indexes[0]).row())
-
-    def select_where(self, test: Callable[[object], bool]) -> None:
-        for number, row in enumerate(self.model.rows()):
-            if test(row):
-                self.view.selectRow(self.proxy.mapFromSource(self.model.index(number, 0)).row())
-                return
-
-    def selection_changed(self) -> None:
-        row = self.selected()
-        for button in self.findChildren(QPushButton):
-            if button.property("needs_row"):
-                button.setEnabled(row is not None)
-
-    def show_rows(self, rows: object) -> None:  # type: ignore[override]
-        super().show_rows(rows)  # type: ignore[arg-type]
-        if self._reselect is not None:
-            self.select_where(self._reselect)
-            self._reselect = None
-        if not self.view.selectionModel().hasSelection() and self.proxy.rowCount():
-            self.view.selectRow(0)  # the details below show something from the start
-        self.selection_changed()
-
-    def open_dialog(self, dialog: FormDialog, done: Callable[[FormDialog], None]) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: done(dialog))
-        dialog.finished.connect(lambda _result: setattr(self, "dialog", None))
-        self.dialog = dialog
-        dialog.open()
-
-    def changed(self, text: str, keep: Callable[[object], bool] | None = None) -> None:
-        self.notice.success(text)
-        self._reselect = keep
-        self.refresh()
-
-
-# -- scan types -------------------------------------------------------------------------------
 
 
 class ScanTypeDialog(FormDialog):
@@ -355,163 +285,5 @@ class ScanTypesPage(AdminListPage):
                     f"{format_money(Decimal(d.price.text().strip()), self._currency)} "  # type: ignore[attr-defined]
                     "for new bookings.",
                     lambda r: r.id == scan.id,  # type: ignore[attr-defined]
-                ),
-            )
-
-
-# -- rooms ------------------------------------------------------------------------------------
-
-
-def hours_text(room: RoomInfo) -> str:
-    return weekly_periods_text(
-        ((p.weekday, p.opens_at, p.closes_at) for p in room.opening_hours),
-        "Closed (no opening hours)",
-    )
-
-
-class RoomDialog(FormDialog):
-    def __init__(
-        self,
-        service: FacilityAdminService,
-        modalities: list[ModalityInfo],
-        room: RoomInfo | None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(
-            f"Edit {room.name}" if room else "Add a room", "Save" if room else "Add", parent
-        )
-        self._service = service
-        self.room = room
-        self.saved: RoomInfo | None = None
-        self.name = self.form.add_field("name", "Name", QLineEdit(room.name if room else ""))
-        self.modality = self.form.add_field(
-            "modality", "Modality", modality_box(modalities, room.modality_id if room else None)
-        )
-        self.order = QSpinBox()
-        self.order.setRange(0, 999)
-        self.order.setValue(room.sort_order if room else 0)
-        self.form.add_field("sort_order", "Order in the book", self.order)
-        self.active = QCheckBox("In use (can be booked)")
-        self.active.setChecked(room.is_active if room else True)
-        self.form.add_field("is_active", "", self.active)
-
-    def submit(self) -> None:
-        service, room = self._service, self.room
-        name, modality, order = self.name.text(), self.modality.currentData(), self.order.value()
-        active = self.active.isChecked()
-        self.set_busy(True)
-        self.form.clear_errors()
-
-        def work() -> RoomInfo:
-            if room is None:
-                return service.add_room(name, modality, sort_order=order)
-            return service.update_room(
-                room.id,
-                name=name,
-                modality_id=modality,
-                is_active=active,
-                sort_order=order,
-                expected_version=room.version,
-            )
-
-        run_task(work, self._saved, self.failed, receiver=self)
-
-    def _saved(self, info: RoomInfo) -> None:
-        self.saved = info
-        self.accept()
-
-
-def opening_hours_dialog(
-    service: FacilityAdminService, room: RoomInfo, parent: QWidget | None = None
-) -> WeekDialog:
-    def save(periods: list[DayPeriod]) -> RoomInfo:
-        return service.set_opening_hours(
-            room.id, [OpeningPeriod(*p) for p in periods], expected_version=room.version
-        )
-
-    return WeekDialog(
-        f"Opening hours of {room.name}",
-        "Save hours",
-        [(p.weekday, p.opens_at, p.closes_at) for p in room.opening_hours],
-        save,
-        "Untick a day when the room is closed.",
-        parent,
-    )
-
-
-class RoomsPage(AdminListPage):
-    def __init__(self, service: FacilityAdminService, parent: QWidget | None = None) -> None:
-        columns = [
-            Column("Room", lambda r: r.name, width=180),
-            Column("Modality", lambda r: r.modality, width=90),
-            Column(
-                "Status",
-                lambda r: "In use" if r.is_active else "Not in use",
-                colour=lambda r: None if r.is_active else "#b42318",
-                width=110,
-            ),
-            Column(
-                "Open per week",
-                lambda r: f"{r.open_minutes_per_week / 60:.1f} h",
-                sort_key=lambda r: r.open_minutes_per_week,
-                align=RIGHT,
-                width=120,
-            ),
-            Column("Opening hours", hours_text, tooltip=hours_text, stretch=True),
-        ]
-        super().__init__(
-            "Rooms and opening hours",
-            columns,
-            empty_headline="No rooms yet",
-            empty_text="Add the clinic's scan rooms with “Add room…”, then set their hours.",
-            empty_icon="mdi6.door",
-            struck=lambda r: not r.is_active,
-            parent=parent,
-        )
-        self._service = service
-        self.modalities: list[ModalityInfo] = []
-        self.subtitle.setText(
-            "Appointments are booked into a room while it is open. Utilisation on the "
-            "dashboard is measured against these hours."
-        )
-        self.add_button = self.button("mdi6.plus", "Add room…", self.add_room, False)
-        self.edit_button = self.button("mdi6.pencil-outline", "Edit…", self.edit_room, True)
-        self.hours_button = self.button(
-            "mdi6.clock-edit-outline", "Opening hours…", self.edit_hours, True
-        )
-        self.view.doubleClicked.connect(lambda _i: self.edit_hours())
-
-    def refresh(self) -> None:
-        run_task(self._service.modalities, self._set_modalities, receiver=self)
-        self.load(self._service.rooms)
-
-    def _set_modalities(self, modalities: list[ModalityInfo]) -> None:
-        self.modalities = modalities
-
-    def add_room(self) -> None:
-        self.open_dialog(
-            RoomDialog(self._service, self.modalities, None, self),
-            lambda d: self.changed(
-                f"{d.saved.name} was added; set its opening hours next.",  # type: ignore[attr-defined]
-                lambda r, name=d.saved.name: r.name == name,  # type: ignore[attr-defined]
-            ),
-        )
-
-    def edit_room(self) -> None:
-        room = self.selected()
-        if isinstance(room, RoomInfo):
-            self.open_dialog(
-                RoomDialog(self._service, self.modalities, room, self),
-                lambda _d: self.changed(f"{room.name} was saved.", lambda r: r.id == room.id),  # type: ignore[attr-defined]
-            )
-
-    def edit_hours(self) -> None:
-        room = self.selected()
-        if isinstance(room, RoomInfo):
-            self.open_dialog(
-                opening_hours_dialog(self._service, room, self),
-                lambda _d: self.changed(
-                    f"The opening hours of {room.name} were saved.",
-                    lambda r: r.id == room.id,  # type: ignore[attr-defined]
                 ),
             )

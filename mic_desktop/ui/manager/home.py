@@ -21,10 +21,11 @@ from mic_desktop.ui.common.formatting import (
     format_percent,
 )
 from mic_desktop.ui.common.look import icon
-from mic_desktop.ui.common.status_mix import StatusMix
 from mic_desktop.ui.common.table import MessagePanel
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.window import HomePage
+
+from .status_mix import StatusMix
 
 
 class FigureTile(QFrame):

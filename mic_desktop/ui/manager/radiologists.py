@@ -24,7 +24,7 @@ from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.table import Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
 
-from .catalogue import AdminListPage
+from .admin_list import AdminListPage
 from .forms import DayPeriod, FormDialog, WeekDialog, weekly_periods_text
 
 _ONE_SECOND = dt.timedelta(seconds=1)

@@ -28,13 +28,12 @@ from PySide6.QtWidgets import (
 from mic_desktop.models import Channel
 from mic_desktop.services.analytics.overview import DayAppointment, OverviewService
 from mic_desktop.services.errors import StaleRecordError, ValidationError
-from mic_desktop.services.messaging.notifications import (
-    PLACEHOLDER_LABELS,
-    PLACEHOLDERS,
+from mic_desktop.services.messaging.template_editor import (
     PreviewMessage,
     TemplateInfo,
     TemplateService,
 )
+from mic_desktop.services.messaging.templates import PLACEHOLDER_LABELS, PLACEHOLDERS
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_time
 from mic_desktop.ui.common.look import icon

@@ -10,18 +10,19 @@ from mic_desktop.services.admin.medical_aid import MedicalAidAdminService
 from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.services.analytics.queries import AnalyticsService
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.messaging.notifications import TemplateService
+from mic_desktop.services.messaging.template_editor import TemplateService
 from mic_desktop.services.scheduling.availability import RadiologistScheduleService
 from mic_desktop.ui.common.window import HomePage, RoleWindow
 from mic_desktop.ui.radiologist.critical_results import CriticalResultsView
 
 from .audit import AuditLogPage
 from .backup import BackupPage
-from .catalogue import RoomsPage, ScanTypesPage
+from .catalogue import ScanTypesPage
 from .dashboard import DashboardPage
 from .home import MonthPage
 from .medical_aid import MedicalAidPage
 from .radiologists import RadiologistsPage
+from .rooms import RoomsPage
 from .settings import ClinicSettingsPage
 from .staff import StaffPage
 from .templates import TemplatesPage

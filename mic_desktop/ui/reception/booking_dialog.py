@@ -1,8 +1,9 @@
 """The booking dialog: patient, scan, slot, referral, notes, urgency and the money up front.
 
-The payment panel (service charge, medical-aid cover, co-payment) is filled from a
-quote before anything is saved. When another desk takes the chosen slot first, the
-dialog says so, reloads the free slots and saves nothing.
+The payment panel (:class:`~.quote_panel.QuotePanel`: service charge, medical-aid
+cover, co-payment) is filled from a quote before anything is saved. When another
+desk takes the chosen slot first, the dialog says so, reloads the free slots and
+saves nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -34,80 +33,25 @@ from PySide6.QtWidgets import (
 
 from mic_desktop.services.billing.pricing import Quote
 from mic_desktop.services.errors import SlotTakenError, ValidationError
-from mic_desktop.services.patients.registry import PatientDetails, PatientSummary
-from mic_desktop.services.scheduling.book import ScanTypeInfo, Slot
-from mic_desktop.services.scheduling.booking import (
-    AppointmentDetails,
-    BookingRequest,
-    DoctorInfo,
-    ReferralLetter,
-)
-from mic_desktop.ui.common.colours import ERROR_TEXT
+from mic_desktop.services.patients.details import PatientDetails, PatientSummary
+from mic_desktop.services.scheduling.appointments import AppointmentDetails
+from mic_desktop.services.scheduling.book import ScanTypeInfo
+from mic_desktop.services.scheduling.booking import BookingRequest, ReferralLetter
+from mic_desktop.services.scheduling.referring_doctors import DoctorInfo
+from mic_desktop.services.scheduling.slots import Slot
 from mic_desktop.ui.common.errors import describe_error
-from mic_desktop.ui.common.formatting import format_datetime, format_money, format_time
-from mic_desktop.ui.common.table import RIGHT
+from mic_desktop.ui.common.formatting import format_datetime, format_time
 from mic_desktop.ui.common.tasks import run_task
 
 from .context import ReceptionContext
+from .doctor_dialog import DoctorDialog
+from .fields import SLOT_ROLE, error_label
 from .patient_dialog import PatientDialog
+from .quote_panel import QuotePanel
 from .search import PatientSearch
 
 SLOT_COUNT = 12
-SLOT_ROLE = Qt.ItemDataRole.UserRole + 10
 LETTER_FILTER = "Referral letters (*.pdf *.png *.jpg *.jpeg *.tif *.tiff)"
-
-
-def error_label(name: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(f"{name}_error")
-    label.setStyleSheet(f"color: {ERROR_TEXT};")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-class DoctorDialog(QDialog):
-    """Quick add of a referring doctor."""
-
-    added = Signal(object)  # DoctorInfo
-
-    def __init__(self, context: ReceptionContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._context = context
-        self.setWindowTitle("Add referring doctor")
-        self.full_name = QLineEdit()
-        self.practice_name = QLineEdit()
-        self.practice_number = QLineEdit()
-        self.phone = QLineEdit()
-        self.error = error_label("doctor")
-        form = QFormLayout(self)
-        form.addRow("&Name", self.full_name)
-        form.addRow("&Practice", self.practice_name)
-        form.addRow("Practice &number", self.practice_number)
-        form.addRow("P&hone", self.phone)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._save)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-    def _save(self) -> None:
-        name, practice = self.full_name.text(), self.practice_name.text()
-        number, phone = self.practice_number.text(), self.phone.text()
-        run_task(
-            lambda: self._context.doctors.add(
-                name, practice_name=practice, practice_number=number, phone=phone
-            ),
-            self._saved,
-            lambda e: (self.error.setText(describe_error(e)), self.error.show()),
-            receiver=self,
-        )
-
-    def _saved(self, doctor: DoctorInfo) -> None:
-        self.added.emit(doctor)
-        self.accept()
 
 
 class BookingDialog(QDialog):
@@ -126,10 +70,8 @@ class BookingDialog(QDialog):
         self._context = context
         self._patient_id: int | None = None
         self._scans: list[ScanTypeInfo] = []
-        self._quote: Quote | None = None
         self._letter: ReferralLetter | None = None
         self._slot_generation = 0
-        self._quote_generation = 0
         self._busy = False
         self.setWindowTitle("New booking")
         self.setMinimumSize(900, 640)
@@ -189,15 +131,10 @@ class BookingDialog(QDialog):
         self.preauth_label = QLabel("&Pre-auth number")
         self.preauth_label.setBuddy(self.preauth)
         # -- payment panel
-        self.charge = QLabel("—")
-        self.cover = QLabel("—")
-        self.copay = QLabel("—")
-        self.cover_text = QLabel()
-        self.cover_text.setProperty("role", "muted")
-        self.cover_text.setWordWrap(True)
-        for label in (self.charge, self.cover, self.copay):
-            label.setAlignment(RIGHT)
-        self.copay.setStyleSheet("font-weight: 700; font-size: 15px;")
+        self.money = QuotePanel()
+        self.money.quoted.connect(lambda q: self._set_preauth_visible(q.requires_preauthorisation))
+        self.money.failed.connect(self._load_failed)
+        self.charge, self.cover, self.copay = self.money.charge, self.money.cover, self.money.copay
         self.general_error = error_label("general")
 
         left = QFormLayout()
@@ -232,23 +169,7 @@ class BookingDialog(QDialog):
         flags.addStretch(1)
         right.addRow("", self._with_error("urgency", flags))
         right.addRow(self.preauth_label, self._with_error("preauthorisation_number", self.preauth))
-        money = QFrame()
-        money.setObjectName("PaymentPanel")
-        money.setStyleSheet(
-            "#PaymentPanel { background: #f4f7fb; border: 1px solid #d5dde8; border-radius: 6px; }"
-        )
-        grid = QGridLayout(money)
-        heading = QLabel("Payment")
-        heading.setStyleSheet("font-weight: 700;")
-        grid.addWidget(heading, 0, 0, 1, 2)
-        grid.addWidget(QLabel("Service charge"), 1, 0)
-        grid.addWidget(self.charge, 1, 1)
-        grid.addWidget(QLabel("Medical-aid cover"), 2, 0)
-        grid.addWidget(self.cover, 2, 1)
-        grid.addWidget(QLabel("Patient pays"), 3, 0)
-        grid.addWidget(self.copay, 3, 1)
-        grid.addWidget(self.cover_text, 4, 0, 1, 2)
-        right.addRow(money)
+        right.addRow(self.money)
 
         columns = QHBoxLayout()
         left_box, right_box = QWidget(), QWidget()
@@ -395,32 +316,12 @@ class BookingDialog(QDialog):
 
     def load_quote(self) -> None:
         scan = self.scan_info()
-        self._quote_generation += 1
-        generation = self._quote_generation
-        if scan is None or self._patient_id is None:
-            self._quote = None
-            for label in (self.charge, self.cover, self.copay):
-                label.setText("—")
-            self.cover_text.setText("Choose the patient and the scan to see what it costs.")
-            return
-        patient_id, use_aid = self._patient_id, self.use_aid.isChecked()
-        pricing = self._context.pricing
-        run_task(
-            lambda: pricing.quote_for_patient(scan.id, patient_id, use_medical_aid=use_aid),
-            lambda quote: self._quoted(generation, quote),
-            self._load_failed,
-            receiver=self,
+        self.money.load(
+            self._context.pricing,
+            None if scan is None else scan.id,
+            self._patient_id,
+            self.use_aid.isChecked(),
         )
-
-    def _quoted(self, generation: int, quote: Quote) -> None:
-        if generation != self._quote_generation:
-            return
-        self._quote = quote
-        self.charge.setText(format_money(quote.price, quote.currency))
-        self.cover.setText(format_money(quote.medical_aid_cover, quote.currency))
-        self.copay.setText(format_money(quote.patient_copay, quote.currency))
-        self.cover_text.setText(quote.coverage_text)
-        self._set_preauth_visible(quote.requires_preauthorisation)
 
     def _set_preauth_visible(self, visible: bool) -> None:
         self.preauth.setVisible(visible)
@@ -429,7 +330,7 @@ class BookingDialog(QDialog):
 
     @property
     def quote(self) -> Quote | None:
-        return self._quote
+        return self.money.quote
 
     # -- doctor and letter ------------------------------------------------------------
 

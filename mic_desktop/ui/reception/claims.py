@@ -20,15 +20,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.billing.payments import ClaimRecord
+from mic_desktop.services.billing.claims import ClaimRecord
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_money
 from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
 
-from .booking_dialog import error_label
 from .context import ReceptionContext
-from .payment_dialog import parse_amount
+from .fields import error_label, parse_amount
 
 
 class ClaimsDialog(QDialog):

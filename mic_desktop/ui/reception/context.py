@@ -12,7 +12,8 @@ from mic_desktop.services.billing.pricing import PricingService
 from mic_desktop.services.patients.feedback import FeedbackService
 from mic_desktop.services.patients.registry import PatientService
 from mic_desktop.services.scheduling.book import SchedulingService
-from mic_desktop.services.scheduling.booking import BookingService, ReferringDoctorDirectory
+from mic_desktop.services.scheduling.booking import BookingService
+from mic_desktop.services.scheduling.referring_doctors import ReferringDoctorDirectory
 from mic_desktop.ui.common.session import UserSession
 
 

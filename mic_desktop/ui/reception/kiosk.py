@@ -20,8 +20,8 @@ from mic_desktop.services.patients.feedback import FeedbackInput, FeedbackVisit
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.tasks import run_task
 
-from .booking_dialog import error_label
 from .context import ReceptionContext
+from .fields import error_label
 
 QUESTIONS = (
     ("overall", "Overall, how satisfied are you with your visit?"),

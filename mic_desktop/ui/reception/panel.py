@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.patients.registry import AppointmentLine, PatientPanel
+from mic_desktop.services.patients.panel import AppointmentLine, PatientPanel
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_datetime, format_money
 from mic_desktop.ui.common.table import (

@@ -23,9 +23,8 @@ from PySide6.QtWidgets import (
 
 from mic_desktop.models.patient import Sex
 from mic_desktop.services.errors import StaleRecordError, ValidationError
+from mic_desktop.services.patients.details import PatientDetails, PatientInput
 from mic_desktop.services.patients.registry import (
-    PatientDetails,
-    PatientInput,
     PatientService,
     PlanOption,
     PossibleDuplicateError,

@@ -6,7 +6,7 @@ opened in the system viewer, which prints it.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,26 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models.billing import PaymentMethod
-from mic_desktop.services.billing.payments import PatientBalance, PaymentRecord, PaymentResult
+from mic_desktop.services.billing.balances import PatientBalance
+from mic_desktop.services.billing.payments import PaymentRecord, PaymentResult
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_money
 from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
 
-from .booking_dialog import error_label
 from .context import ReceptionContext
+from .fields import error_label, parse_amount
 from .pdfs import open_pdf
-
-
-def parse_amount(text: str) -> Decimal | None:
-    cleaned = text.replace(",", "").strip()
-    if not cleaned:
-        return None
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
 
 
 class RefundDialog(QDialog):

@@ -8,7 +8,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from mic_desktop.services.patients.registry import PatientService, PatientSummary
+from mic_desktop.services.patients.details import PatientSummary
+from mic_desktop.services.patients.registry import PatientService
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date
 from mic_desktop.ui.common.look import icon

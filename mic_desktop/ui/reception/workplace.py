@@ -8,9 +8,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from mic_desktop.services.patients.registry import PatientDetails, PatientPanel, PatientSummary
+from mic_desktop.services.patients.details import PatientDetails, PatientSummary
+from mic_desktop.services.patients.panel import PatientPanel
+from mic_desktop.services.scheduling.appointments import AppointmentDetails
 from mic_desktop.services.scheduling.book import BookEntry
-from mic_desktop.services.scheduling.booking import AppointmentDetails
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.window import HomePage

@@ -9,8 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from mic_desktop.models import AppointmentStatus
-
-from .colours import MUTED_TEXT, status_colour
+from mic_desktop.ui.common.colours import MUTED_TEXT, status_colour
 
 BAR_HEIGHT = 18
 LEGEND_GAP = 14

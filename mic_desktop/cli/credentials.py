@@ -1,24 +1,16 @@
-"""``mic-desktop worker`` and ``mic-desktop credentials``: the notification subcommands.
+"""``mic-desktop credentials set | show | test``: Twilio (SMS) and SMTP (e-mail) settings.
 
-mic-desktop worker [--once]                          run the reminder and outbox jobs headless
-mic-desktop credentials set twilio --account-sid AC... --from +1...   [--secret-stdin]
-mic-desktop credentials set smtp --host H --port P --user U --from A  [--secret-stdin]
-mic-desktop credentials show                         what is configured (never a secret)
-mic-desktop credentials test sms|email --to WHO      send a test message now
-
-:func:`register` adds them to the main parser; :data:`HANDLERS` maps each command
-to its handler, called like the others in :mod:`mic_desktop.cli` with
-``(args, target)``.
+The auth token and the SMTP password go to the OS keyring, never to the settings file.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import sys
-from collections.abc import Callable
+from typing import Any
 
+from mic_desktop.cli.common import open_checked
 from mic_desktop.config import (
     DatabaseTarget,
     Settings,
@@ -30,32 +22,14 @@ from mic_desktop.secrets import keyring_available
 from mic_desktop.services.messaging.setup import (
     CredentialsError,
     MessagingSetupService,
-    build_mailer,
-    build_sms_gateway,
     messaging_status,
     save_smtp_credentials,
     save_twilio_credentials,
 )
 
-WORKER_HELP = """\
-Run the notification jobs without a window, e.g. on the clinic server: queue
-appointment and balance reminders, send the outbox (SMS through Twilio, e-mail
-through SMTP) and follow SMS delivery. Every front-desk PC runs the same jobs while
-the app is open; the database makes sure each message goes out once. Stops
-cleanly on Ctrl+C or SIGTERM.
-"""
 
-
-def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    worker = commands.add_parser(
-        "worker",
-        help="send reminders and messages (headless, for the clinic server)",
-        description=WORKER_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common],
-    )
-    worker.add_argument("--once", action="store_true", help="run every job once, then exit")
-
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``credentials`` and its actions to the ``mic-desktop`` subcommands."""
     credentials = commands.add_parser(
         "credentials", help="Twilio (SMS) and SMTP (e-mail) credentials", parents=[common]
     )
@@ -85,39 +59,6 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
     test = actions.add_parser("test", help="send a test message now", parents=[common])
     test.add_argument("channel", choices=["sms", "email"])
     test.add_argument("--to", required=True, help="phone number (+...) or e-mail address")
-
-
-def worker_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
-    from mic_desktop.cli import _open
-    from mic_desktop.worker import NotificationWorker, run_worker
-
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not every tick
-    settings = Settings.load()
-    sms, mailer = build_sms_gateway(settings), build_mailer(settings)
-    print(
-        f"SMS: {'Twilio ' + sms.sender if sms else 'not set up'}; "
-        f"e-mail: {mailer.settings.host if mailer else 'not set up'}",
-        file=sys.stderr,
-    )
-    database = _open(target)
-    try:
-        if args.once:
-            worker = NotificationWorker(
-                database.session_factory,
-                workstation=workstation_name(),
-                sms=sms,
-                mailer=mailer,
-            )
-            worker.run_all_once()
-            return 0
-        print("Worker running; Ctrl+C stops it.", file=sys.stderr)
-        return run_worker(
-            database.session_factory, workstation=workstation_name(), sms=sms, mailer=mailer
-        )
-    finally:
-        database.dispose()
 
 
 def credentials_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
@@ -209,9 +150,7 @@ def _show() -> int:
 
 
 def _test(args: argparse.Namespace, target: DatabaseTarget) -> int:
-    from mic_desktop.cli import _open
-
-    database = _open(target)
+    database = open_checked(target)
     try:
         service = MessagingSetupService(database.session_factory, None, workstation_name())
         if args.channel == "sms":
@@ -224,7 +163,4 @@ def _test(args: argparse.Namespace, target: DatabaseTarget) -> int:
         database.dispose()
 
 
-HANDLERS: dict[str, Callable[[argparse.Namespace, DatabaseTarget], int]] = {
-    "worker": worker_command,
-    "credentials": credentials_command,
-}
+HANDLERS = {"credentials": credentials_command}
