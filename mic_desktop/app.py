@@ -1,10 +1,11 @@
 """The QApplication bootstrap: settings -> database -> login -> role window.
 
-:func:`run` is what ``mic-desktop`` calls to start the GUI. The :class:`Bootstrap`
-walks the start-up steps of :mod:`mic_desktop.startup`, each off the GUI thread,
-and asks the person its questions between them: the clinic server's password,
-whether to upgrade the shared clinic database. Then the :class:`Shell` takes over
-with the login window.
+:func:`run` is what ``mic-desktop`` calls to start the GUI. The login window shows
+first, before the database stack is even imported; the :class:`Bootstrap` then
+walks the start-up steps of :mod:`mic_desktop.startup`, each off the GUI thread
+(the database libraries load there), shows them on the login window, and asks the
+person its questions between them: the clinic server's password, whether to upgrade
+the shared clinic database. Then the :class:`Shell` takes over the login window.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 from mic_desktop import APP_NAME, __version__
 from mic_desktop.config import (
@@ -29,37 +29,22 @@ from mic_desktop.config import (
     needs_first_run,
     workstation_name,
 )
-from mic_desktop.db import Database, DatabaseUnavailableError
 from mic_desktop.schema import (
     SchemaError,
     SchemaState,
     SchemaStatus,
     WorkstationOutdatedError,
-    schema_status,
 )
-from mic_desktop.services.clinic import ClinicInfo, load_clinic_info
-from mic_desktop.startup import (
-    PasswordNeed,
-    Progress,
-    ensure_demo_data,
-    has_staff,
-    open_database,
-    password_need,
-    remember_password,
-    upgrade_schema,
-)
-from mic_desktop.ui.common.errors import (
-    INSUFFICIENT_PRIVILEGE_SQLSTATE,
-    describe_error,
-    first_line,
-    is_password_refused,
-    sqlstate,
-)
-from mic_desktop.ui.common.login import DemoAccountLike
+from mic_desktop.ui.common.login import DemoAccountLike, LoginWindow
 from mic_desktop.ui.common.look import apply_look, window_title
-from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog, StartupWindow
 from mic_desktop.ui.common.tasks import ProgressRelay, run_task, wait_for_tasks
-from mic_desktop.ui.shell import Shell
+
+if TYPE_CHECKING:
+    from mic_desktop.db import Database
+    from mic_desktop.services.clinic import ClinicInfo
+    from mic_desktop.startup import PasswordNeed, Progress
+    from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog
+    from mic_desktop.ui.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +83,8 @@ def exit_code_for(error: BaseException) -> int:
 
 
 def server_name(target: DatabaseTarget) -> str:
+    from sqlalchemy.engine import make_url
+
     if target.url is None:
         return "this PC"
     url = make_url(target.url)
@@ -106,6 +93,18 @@ def server_name(target: DatabaseTarget) -> str:
 
 def describe_startup_error(error: BaseException, target: DatabaseTarget) -> str:
     """Why the program cannot start, said for the person at the desk."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from mic_desktop.db import DatabaseUnavailableError
+    from mic_desktop.ui.common.errors import (
+        INSUFFICIENT_PRIVILEGE_SQLSTATE,
+        describe_error,
+        first_line,
+        is_password_refused,
+        sqlstate,
+    )
+
     if isinstance(error, SchemaError | DatabaseUnavailableError | SettingsError):
         return str(error)
     server = server_name(target)
@@ -138,6 +137,9 @@ class Prepared:
 
 def prepare(database: Database, progress: Progress | None) -> Prepared:
     """Load the demo clinic on its first start, then read what the login window shows."""
+    from mic_desktop.services.clinic import load_clinic_info
+    from mic_desktop.startup import ensure_demo_data, has_staff
+
     demo_accounts: tuple[DemoAccountLike, ...] = ()
     if database.connection.is_demo:
         ensure_demo_data(database, progress)
@@ -148,6 +150,10 @@ def prepare(database: Database, progress: Progress | None) -> Prepared:
 
 
 def open_and_check(target: DatabaseTarget, password: str | None) -> tuple[Database, SchemaStatus]:
+    """Reach the database (the database stack loads here, off the GUI thread)."""
+    from mic_desktop.schema import schema_status
+    from mic_desktop.startup import open_database
+
     database = open_database(target, password)
     try:
         return database, schema_status(database.engine)
@@ -176,9 +182,11 @@ class Bootstrap(QObject):
         self.workstation = workstation
         self._idle_timeout_ms = idle_timeout_ms
         self._maximise = maximise
-        self.splash = StartupWindow(demo=target.kind is DatabaseKind.DEMO)
+        self.login_window = LoginWindow(
+            workstation=workstation, demo=target.kind is DatabaseKind.DEMO
+        )
         self._progress = ProgressRelay(self)
-        self._progress.progress.connect(self.splash.set_progress)
+        self._progress.progress.connect(self.login_window.set_progress)
         self.database: Database | None = None
         self.shell: Shell | None = None
         self.password_dialog: ServerPasswordDialog | None = None
@@ -189,11 +197,24 @@ class Bootstrap(QObject):
     # -- the steps -------------------------------------------------------------------
 
     def start(self) -> None:
-        self.splash.show()
+        """Show the login window, then reach the database once it is on screen."""
+        self.login_window.show()
+        self.login_window.activateWindow()
+        QTimer.singleShot(0, self._begin)
+
+    def _begin(self) -> None:
+        if self.exit_code is not None:
+            return
         if self.target.kind is DatabaseKind.SERVER:
-            self.splash.set_status("Looking for the clinic server's password…")
+            self.login_window.set_status("Looking for the clinic server's password…")
             target = self.target
-            run_task(lambda: password_need(target), self._password_need_known, self._fail)
+
+            def need() -> PasswordNeed | None:
+                from mic_desktop.startup import password_need
+
+                return password_need(target)
+
+            run_task(need, self._password_need_known, self._fail)
         else:
             self._connect(None)
 
@@ -205,7 +226,9 @@ class Bootstrap(QObject):
             self._ask_password(need, "")
 
     def _ask_password(self, need: PasswordNeed, error: str) -> None:
-        dialog = ServerPasswordDialog(need, error=error, parent=self.splash)
+        from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog
+
+        dialog = ServerPasswordDialog(need, error=error, parent=self.login_window)
         dialog.accepted.connect(lambda: self._connect(dialog.password.text(), dialog))
         dialog.rejected.connect(lambda: self._finish(EXIT_FAILED))
         self.password_dialog = dialog
@@ -214,9 +237,9 @@ class Bootstrap(QObject):
     def _connect(self, password: str | None, dialog: ServerPasswordDialog | None = None) -> None:
         self.password_dialog = None
         if self.target.is_embedded:
-            self.splash.set_status("Starting the clinic database…")
+            self.login_window.set_status("Starting the clinic database…")
         else:
-            self.splash.set_status(f"Connecting to {server_name(self.target)}…")
+            self.login_window.set_status(f"Connecting to {server_name(self.target)}…")
         remember = dialog is not None and dialog.remember_requested
         target = self.target
         run_task(
@@ -226,6 +249,9 @@ class Bootstrap(QObject):
         )
 
     def _connect_failed(self, error: BaseException) -> None:
+        from mic_desktop.startup import password_need
+        from mic_desktop.ui.common.errors import is_password_refused
+
         if not is_password_refused(error) or self.target.kind is not DatabaseKind.SERVER:
             self._fail(error)
         elif self._need is not None:
@@ -244,6 +270,8 @@ class Bootstrap(QObject):
         database, status = opened
         self.database = database
         if password_to_remember is not None and self._need is not None:
+            from mic_desktop.startup import remember_password
+
             need, password = self._need, password_to_remember
             run_task(lambda: remember_password(need, password))
         action = schema_action(status, self.target.kind)
@@ -279,22 +307,30 @@ class Bootstrap(QObject):
         )
 
     def _upgrade(self) -> None:
-        self.splash.set_status("Updating the clinic database…")
+        self.login_window.set_status("Updating the clinic database…")
         database = self.database
         assert database is not None
-        run_task(lambda: upgrade_schema(database), lambda _none: self._prepare(), self._fail)
+
+        def upgrade() -> None:
+            from mic_desktop.startup import upgrade_schema
+
+            upgrade_schema(database)
+
+        run_task(upgrade, lambda _none: self._prepare(), self._fail)
 
     def _prepare(self) -> None:
         database = self.database
         assert database is not None
         if database.connection.is_demo:
-            self.splash.set_status("Preparing the demo clinic…")
+            self.login_window.set_status("Preparing the demo clinic…")
         else:
-            self.splash.set_status("Opening…")
+            self.login_window.set_status("Opening…")
         progress = self._progress.callback()
         run_task(lambda: prepare(database, progress), self._prepared, self._fail)
 
     def _prepared(self, prepared: Prepared) -> None:
+        from mic_desktop.ui.shell import Shell
+
         assert self.database is not None
         self.shell = Shell(
             self.database,
@@ -305,14 +341,18 @@ class Bootstrap(QObject):
             idle_timeout_ms=self._idle_timeout_ms,
             maximise=self._maximise,
             run_notifications=True,
+            login_window=self.login_window,
         )
         self.shell.start()
-        self.splash.hide()
         self.ready.emit(self.shell)
 
     # -- asking and telling ----------------------------------------------------------
 
     def _fail(self, error: BaseException) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        from mic_desktop.db import DatabaseUnavailableError
+
         if not isinstance(error, SchemaError | DatabaseUnavailableError | DBAPIError):
             log.error("Start-up failed", exc_info=error)
         self.show_error(describe_startup_error(error, self.target), exit_code_for(error))
@@ -324,7 +364,7 @@ class Bootstrap(QObject):
             window_title("Cannot start", demo=self.target.kind is DatabaseKind.DEMO),
             text,
             QMessageBox.StandardButton.Close,
-            self.splash,
+            self.login_window,
         )
         box.finished.connect(lambda _result: self._finish(exit_code))
         self.message_box = box
@@ -332,7 +372,9 @@ class Bootstrap(QObject):
 
     def confirm(self, title: str, text: str, yes: str, on_yes: Callable[[], None]) -> None:
         """Ask a yes/quit question; quitting ends start-up."""
-        box = QMessageBox(QMessageBox.Icon.Question, window_title(title), text, parent=self.splash)
+        box = QMessageBox(
+            QMessageBox.Icon.Question, window_title(title), text, parent=self.login_window
+        )
         yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
         box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(yes_button)
@@ -352,7 +394,7 @@ class Bootstrap(QObject):
         self.message_box = None
         self.password_dialog = None
         self.exit_code = code
-        self.splash.close()
+        self.login_window.close()
         self.finished.emit(code)
 
     def shutdown(self) -> None:

@@ -3,6 +3,10 @@
 Migrations run as the schema-owner role. Workstations connect as an application
 role that owns nothing; :func:`grant_application_role` gives it exactly the rights
 it needs (and none to change the audit log).
+
+Comparing revisions happens at every start, before the login window: it reads the
+revision ids from the migration files' headers and ``alembic_version`` with one
+query, so Alembic itself loads only when an upgrade runs.
 """
 
 from __future__ import annotations
@@ -10,15 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_REVISION_LINE = re.compile(
+    r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:["']([^"']*)["']|None)""", re.M
+)
 APPEND_ONLY_TABLES = ("audit_log",)
 
 
@@ -56,39 +63,62 @@ class SchemaStatus:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
+@cache
+def known_revisions() -> dict[str, str | None]:
+    """Every revision this program ships, with the one it revises (read from the files)."""
+    revisions: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        found = {m.group(1): m.group(2) for m in _REVISION_LINE.finditer(path.read_text("utf-8"))}
+        if found.get("revision"):
+            revisions[found["revision"]] = found.get("down_revision")  # type: ignore[index]
+    return revisions
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The one revision no other revision revises."""
+    revisions = known_revisions()
+    heads = set(revisions) - {down for down in revisions.values() if down}
+    if len(heads) != 1:
+        raise SchemaError(f"The migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The database's revision, or ``None`` when it has no ``alembic_version`` table."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _current_revision(conn)
+
+
+def _current_revision(conn) -> str | None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    if conn.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+        return None
+    return conn.scalar(text("SELECT version_num FROM alembic_version"))
 
 
 def schema_status(engine: Engine) -> SchemaStatus:
+    from sqlalchemy import inspect
+
     head = head_revision()
-    script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as conn:
-        revision = MigrationContext.configure(conn).get_current_revision()
+        revision = _current_revision(conn)
         tables = set(inspect(conn).get_table_names())
     if revision is None:
         state = SchemaState.FOREIGN if tables - {"alembic_version"} else SchemaState.EMPTY
     elif revision == head:
         state = SchemaState.CURRENT
+    elif revision in known_revisions():
+        state = SchemaState.BEHIND
     else:
-        try:
-            script.get_revision(revision)
-        except Exception:
-            state = SchemaState.AHEAD
-        else:
-            state = SchemaState.BEHIND
+        state = SchemaState.AHEAD
     return SchemaStatus(state, revision, head)
 
 
@@ -107,6 +137,8 @@ def check_usable(engine: Engine) -> SchemaStatus:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; run it as the schema-owner role."""
+    from alembic import command
+
     check_usable(engine)
     config = alembic_config()
     with engine.begin() as conn:
@@ -123,6 +155,8 @@ def grant_application_role(engine: Engine, role: str) -> None:
     It may read and write the clinic's tables, only read and append to the audit
     log, and owns nothing. Run as the schema owner after every upgrade.
     """
+    from sqlalchemy import inspect, text
+
     if not _ROLE_NAME.match(role):
         raise ValueError(f"Not a plain role name: {role!r}")
     with engine.begin() as conn:

@@ -171,3 +171,13 @@ def test_application_role_may_append_but_not_change_audit(db_url: URL) -> None:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
         owner.dispose()
+
+
+def test_revisions_read_without_alembic_match_alembics_own() -> None:
+    from alembic.script import ScriptDirectory
+
+    from mic_desktop.schema import alembic_config, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert known_revisions() == {r.revision: r.down_revision for r in script.walk_revisions()}
+    assert head_revision() == script.get_current_head()

@@ -23,7 +23,6 @@ from mic_desktop import APP_TITLE, __version__
 from mic_desktop.cli import backup, credentials, db, demo, doctor, user, worker
 from mic_desktop.cli.common import CommandError
 from mic_desktop.config import SettingsError, resolve_database
-from mic_desktop.db import DatabaseUnavailableError
 from mic_desktop.schema import SchemaError
 from mic_desktop.services.errors import ServiceError
 
@@ -85,11 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         handlers = {name: run for group in GROUPS for name, run in group.HANDLERS.items()}
         handler = handlers[args.command]
         return handler(args, target)
-    except (CommandError, ServiceError, SchemaError, SettingsError) as exc:
-        print(f"mic-desktop: {exc}", file=sys.stderr)
-        return 1
-    except DatabaseUnavailableError as exc:
-        print(f"mic-desktop: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not isinstance(exc, _said_in_one_line()):
+            raise
+        print(f"mic-desktop: {exc}", file=sys.stderr)
+        return 1
+
+
+def _said_in_one_line() -> tuple[type[Exception], ...]:
+    """The errors a command reports as one sentence (exit 1) instead of a traceback."""
+    known: tuple[type[Exception], ...] = (CommandError, ServiceError, SchemaError, SettingsError)
+    db = sys.modules.get("mic_desktop.db")  # never imported: none of its errors can occur
+    return (*known, db.DatabaseUnavailableError) if db is not None else known

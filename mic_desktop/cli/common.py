@@ -1,5 +1,8 @@
 """What the command groups share: the error a command stops with, opening the database,
 asking for its password on the terminal.
+
+The command modules only describe their arguments when imported; the database stack
+and the services load when a command runs, so starting the GUI stays light.
 """
 
 from __future__ import annotations
@@ -7,11 +10,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from mic_desktop.config import DatabaseTarget
-from mic_desktop.db import Database, DatabaseUnavailableError
-from mic_desktop.schema import SchemaError, schema_status
-from mic_desktop.startup import open_database, password_need, remember_password, upgrade_schema
+
+if TYPE_CHECKING:
+    from mic_desktop.db import Database
 
 
 class CommandError(Exception):
@@ -28,6 +32,8 @@ def positive(value: str) -> int:
 
 def ask_password(target: DatabaseTarget) -> str | None:
     """The database password from the terminal when the keyring has none (else ``None``)."""
+    from mic_desktop.startup import password_need, remember_password
+
     need = password_need(target)
     if need is None or not sys.stdin.isatty():
         return None  # libpq may still find PGPASSWORD or a .pgpass entry
@@ -39,6 +45,10 @@ def ask_password(target: DatabaseTarget) -> str | None:
 
 def open_checked(target: DatabaseTarget, *, for_upgrade: bool = False) -> Database:
     """The database, connected and at this program's schema (an embedded one is upgraded)."""
+    from mic_desktop.db import DatabaseUnavailableError
+    from mic_desktop.schema import SchemaError, schema_status
+    from mic_desktop.startup import open_database, upgrade_schema
+
     password = ask_password(target)
     try:
         database = open_database(target, password)

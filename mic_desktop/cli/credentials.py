@@ -18,14 +18,6 @@ from mic_desktop.config import (
     SmtpSettings,
     workstation_name,
 )
-from mic_desktop.secrets import keyring_available
-from mic_desktop.services.messaging.setup import (
-    CredentialsError,
-    MessagingSetupService,
-    messaging_status,
-    save_smtp_credentials,
-    save_twilio_credentials,
-)
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -70,8 +62,11 @@ def credentials_command(args: argparse.Namespace, target: DatabaseTarget) -> int
 
 
 def _read_secret(args: argparse.Namespace, what: str) -> str:
+    from mic_desktop.secrets import keyring_available
+    from mic_desktop.services.messaging import setup  # loads twilio
+
     if not keyring_available():
-        raise CredentialsError(
+        raise setup.CredentialsError(
             f"No secure OS keyring is available on this PC, so the {what} cannot be stored. "
             "Install or unlock the system keyring and try again; the settings file never "
             "holds secrets."
@@ -81,29 +76,31 @@ def _read_secret(args: argparse.Namespace, what: str) -> str:
     elif sys.stdin.isatty():
         secret = getpass.getpass(f"{what.capitalize()}: ")
     else:
-        raise CredentialsError(f"No terminal to ask for the {what}: use --secret-stdin.")
+        raise setup.CredentialsError(f"No terminal to ask for the {what}: use --secret-stdin.")
     if not secret:
-        raise CredentialsError(f"An empty {what} is not stored.")
+        raise setup.CredentialsError(f"An empty {what} is not stored.")
     return secret
 
 
 def _set(args: argparse.Namespace) -> int:
+    from mic_desktop.services.messaging import setup  # loads twilio
+
     settings = Settings.load()
     if args.provider == "twilio":
         current = settings.twilio
         sid = args.account_sid or (current.account_sid if current else None)
         sender = args.from_number or (current.from_number if current else None)
         if not sid or not sender:
-            raise CredentialsError("Give --account-sid and --from (nothing is set up yet).")
+            raise setup.CredentialsError("Give --account-sid and --from (nothing is set up yet).")
         token = _read_secret(args, "Twilio auth token")
-        twilio = save_twilio_credentials(sid, sender, token)
+        twilio = setup.save_twilio_credentials(sid, sender, token)
         print(f"Twilio account {twilio.account_sid} (sender {twilio.from_number}) saved; ")
         print("the auth token is in the OS keyring.")
         return 0
     current_smtp = settings.smtp
     host = args.host or (current_smtp.host if current_smtp else None)
     if not host:
-        raise CredentialsError("Give --host (nothing is set up yet).")
+        raise setup.CredentialsError("Give --host (nothing is set up yet).")
     security = SmtpSecurity(
         args.security or (current_smtp.security.value if current_smtp else "starttls")
     )
@@ -117,14 +114,16 @@ def _set(args: argparse.Namespace) -> int:
         security=security,
     )
     password = _read_secret(args, "SMTP password") if user else None
-    saved = save_smtp_credentials(smtp, password)
+    saved = setup.save_smtp_credentials(smtp, password)
     print(f"Mail server {saved.host}:{saved.port} ({saved.security.value}) saved", end="")
     print("; the password is in the OS keyring." if password else ".")
     return 0
 
 
 def _show() -> int:
-    status = messaging_status()
+    from mic_desktop.services.messaging import setup  # loads twilio
+
+    status = setup.messaging_status()
     if status.twilio is None:
         print("SMS:    not set up")
     else:
@@ -150,9 +149,11 @@ def _show() -> int:
 
 
 def _test(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    from mic_desktop.services.messaging import setup  # loads twilio
+
     database = open_checked(target)
     try:
-        service = MessagingSetupService(database.session_factory, None, workstation_name())
+        service = setup.MessagingSetupService(database.session_factory, None, workstation_name())
         if args.channel == "sms":
             result = service.send_test_sms(args.to)
         else:

@@ -7,8 +7,6 @@ from typing import Any
 
 from mic_desktop.cli.common import open_checked
 from mic_desktop.config import DatabaseTarget
-from mic_desktop.schema import SchemaState, grant_application_role, schema_status
-from mic_desktop.startup import upgrade_schema
 
 UPGRADE_HELP = """\
 Bring the clinic database's schema to this version of MIC Desktop.
@@ -42,6 +40,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def db_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    from mic_desktop.schema import SchemaState, grant_application_role, schema_status
+    from mic_desktop.startup import upgrade_schema
+
     database = open_checked(target, for_upgrade=True)
     try:
         status = schema_status(database.engine)

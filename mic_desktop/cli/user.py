@@ -9,7 +9,9 @@ from typing import Any
 
 from mic_desktop.cli.common import CommandError, open_checked
 from mic_desktop.config import DatabaseTarget, workstation_name
-from mic_desktop.models import Role
+
+ROLES = ("reception", "radiologist", "manager")
+"""The roles of :class:`mic_desktop.models.Role` (the models load only when a command runs)."""
 
 
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -18,7 +20,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     add = user_commands.add_parser("add", help="add a staff account", parents=[common])
     add.add_argument("--username", required=True)
-    add.add_argument("--role", required=True, choices=[role.value for role in Role])
+    add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--full-name", help="name shown in windows and on signed reports")
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     add.add_argument(

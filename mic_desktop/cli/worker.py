@@ -9,7 +9,6 @@ from typing import Any
 
 from mic_desktop.cli.common import open_checked
 from mic_desktop.config import DatabaseTarget, Settings, workstation_name
-from mic_desktop.services.messaging.setup import build_mailer, build_sms_gateway
 
 WORKER_HELP = """\
 Run the notification jobs without a window, e.g. on the clinic server: queue
@@ -33,6 +32,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def worker_command(args: argparse.Namespace, target: DatabaseTarget) -> int:
+    from mic_desktop.services.messaging.setup import build_mailer, build_sms_gateway
     from mic_desktop.worker import NotificationWorker, run_worker
 
     if not logging.getLogger().handlers:

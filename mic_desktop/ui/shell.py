@@ -7,6 +7,7 @@ window. Logging out disposes the person's Database and shows the login window.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -24,13 +25,20 @@ from .common.notification_jobs import NotificationJobs, check_clock
 from .common.session import UserSession
 from .common.tasks import run_task
 from .common.window import RoleWindow
-from .manager.window import ManagerWindow
-from .radiologist.window import RadiologistWindow
-from .reception.window import ReceptionWindow
 
-ROLE_WINDOWS: dict[Role, type[RoleWindow]] = {
-    window.role: window for window in (ReceptionWindow, RadiologistWindow, ManagerWindow)
+ROLE_WINDOWS: dict[Role, tuple[str, str]] = {
+    Role.RECEPTION: ("mic_desktop.ui.reception.window", "ReceptionWindow"),
+    Role.RADIOLOGIST: ("mic_desktop.ui.radiologist.window", "RadiologistWindow"),
+    Role.MANAGER: ("mic_desktop.ui.manager.window", "ManagerWindow"),
 }
+"""Each role's window class, imported at its first login (charts, PDFs and icons with it)."""
+
+
+def role_window_class(role: Role) -> type[RoleWindow]:
+    """The window class of ``role``; importing it is safe off the GUI thread."""
+    module, name = ROLE_WINDOWS[role]
+    window: type[RoleWindow] = getattr(importlib.import_module(module), name)
+    return window
 
 
 class Shell(QObject):
@@ -51,6 +59,7 @@ class Shell(QObject):
         maximise: bool = True,
         clock: Clock = utc_now,
         run_notifications: bool = False,
+        login_window: LoginWindow | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -62,11 +71,13 @@ class Shell(QObject):
         self._idle_timeout_ms = idle_timeout_ms
         self._maximise = maximise
         self.auth = AuthService(database.session_factory, workstation, clock)
-        self.login_window = LoginWindow(
+        if login_window is None:  # start-up usually shows it before the database answers
+            login_window = LoginWindow(workstation=workstation, demo=database.connection.is_demo)
+        self.login_window = login_window
+        login_window.attach(
             self.auth,
             database.connection,
             clinic,
-            workstation=workstation,
             demo_accounts=demo_accounts,
             has_staff=has_staff,
         )
@@ -106,8 +117,13 @@ class Shell(QObject):
         self.password_dialog = None
         self.login_window.set_busy("Opening your window…")
         connection, workstation, clock = self._database.connection, self._workstation, self._clock
+
+        def open_session() -> tuple[UserSession, type[RoleWindow]]:
+            window_class = role_window_class(account.role)  # the heavy imports, off the GUI
+            return UserSession.open(account, connection, workstation, clock), window_class
+
         run_task(
-            lambda: UserSession.open(account, connection, workstation, clock),
+            open_session,
             self._session_opened,
             self._session_failed,
             receiver=self,
@@ -116,8 +132,9 @@ class Shell(QObject):
     def _session_failed(self, error: BaseException) -> None:
         self.login_window.show_error(describe_error(error))
 
-    def _session_opened(self, session: UserSession) -> None:
-        window = ROLE_WINDOWS[session.account.role](session, idle_timeout_ms=self._idle_timeout_ms)
+    def _session_opened(self, opened: tuple[UserSession, type[RoleWindow]]) -> None:
+        session, window_class = opened
+        window = window_class(session, idle_timeout_ms=self._idle_timeout_ms)
         window.logout_requested.connect(self.logout)
         window.closed.connect(self._window_closed)
         self.user_session, self.role_window = session, window

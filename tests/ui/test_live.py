@@ -16,7 +16,7 @@ from mic_desktop.ui.common.live import LiveUpdates
 
 @pytest.fixture
 def live(qtbot: QtBot, db_url: URL) -> Iterator[LiveUpdates]:
-    updates = LiveUpdates(db_url, (LiveChannel.APPOINTMENT, LiveChannel.REPORT), coalesce_ms=100)
+    updates = LiveUpdates(db_url, (LiveChannel.APPOINTMENT, LiveChannel.REPORT), quiet_ms=100)
     updates.start()
     assert updates.listener is not None
     qtbot.waitUntil(updates.listener.listening.is_set, timeout=10_000)
@@ -50,6 +50,45 @@ def test_a_burst_is_one_emission_per_channel(
         "mic_appointment": frozenset(str(n) for n in range(10)),
         "mic_report": frozenset({"3"}),
     }
+
+
+def test_fifty_separate_commits_are_one_emission(
+    qtbot: QtBot, db_url: URL, database: Database
+) -> None:
+    """Each booking commits on its own, as from another desk; the views reload once."""
+    updates = LiveUpdates(db_url, (LiveChannel.APPOINTMENT,), quiet_ms=300, longest_wait_ms=60_000)
+    updates.start()
+    assert updates.listener is not None
+    qtbot.waitUntil(updates.listener.listening.is_set, timeout=10_000)
+    received: list[frozenset[str]] = []
+    updates.changed.connect(lambda _channel, ids: received.append(ids))
+    try:
+        for appointment in range(50):
+            with database.session() as session:
+                notify(session, LiveChannel.APPOINTMENT, appointment)
+        qtbot.waitUntil(lambda: len(received) == 1, timeout=5_000)
+        qtbot.wait(500)  # nothing more trickles in after the burst
+        assert received == [frozenset(str(n) for n in range(50))]
+    finally:
+        updates.stop()
+
+
+def test_a_burst_that_never_pauses_is_still_delivered(
+    qtbot: QtBot, db_url: URL, database: Database
+) -> None:
+    updates = LiveUpdates(db_url, (LiveChannel.APPOINTMENT,), quiet_ms=60_000, longest_wait_ms=200)
+    updates.start()
+    assert updates.listener is not None
+    qtbot.waitUntil(updates.listener.listening.is_set, timeout=10_000)
+    try:
+        with (
+            qtbot.waitSignal(updates.changed, timeout=5_000) as arrived,
+            database.session() as session,
+        ):
+            notify(session, LiveChannel.APPOINTMENT, 1)
+        assert arrived.args == ["mic_appointment", frozenset({"1"})]
+    finally:
+        updates.stop()
 
 
 def test_a_lost_connection_reconnects_and_resets(

@@ -94,7 +94,7 @@ def start(qtbot: QtBot) -> Iterator:
 
     def build(target: DatabaseTarget) -> tuple[Bootstrap, Recorded]:
         bootstrap = Bootstrap(target, workstation="test-pc", maximise=False)
-        qtbot.addWidget(bootstrap.splash)
+        qtbot.addWidget(bootstrap.login_window)
         bootstraps.append(bootstrap)
         recorded = Recorded(bootstrap)
         bootstrap.start()
@@ -115,7 +115,10 @@ def test_server_with_password_in_keyring_goes_straight_to_login(
         pass
     shell = ready.args[0]
     qtbot.addWidget(shell.login_window)
-    assert shell.login_window.isVisible() and not bootstrap.splash.isVisible()
+    # The window shown first, before the database answered, is the login window itself.
+    assert shell.login_window is bootstrap.login_window and shell.login_window.isVisible()
+    assert shell.login_window.ready and shell.login_window.login_button.isEnabled()
+    assert not shell.login_window.status.isVisible()
     assert shell.login_window.demo_panel is None
     assert recorded.errors == [] and recorded.questions == []
     assert bootstrap.password_dialog is None
@@ -274,7 +277,8 @@ def test_demo_database_is_filled_on_first_start_and_lists_its_accounts(
     small = demo_data.DemoSpec(patients=40, months=1, seed=7, today=dt.date(2026, 11, 24))
     monkeypatch.setattr(demo_data, "DEFAULT_DEMO", small)
     bootstrap, recorded = start(DatabaseTarget(DatabaseKind.DEMO, source="--demo"))
-    assert "DEMO" in bootstrap.splash.windowTitle()
+    assert "DEMO" in bootstrap.login_window.windowTitle()
+    assert not bootstrap.login_window.login_button.isEnabled()  # not before the data is in
     with qtbot.waitSignal(bootstrap.ready, timeout=120_000) as ready:
         pass
     shell = ready.args[0]
@@ -285,8 +289,8 @@ def test_demo_database_is_filled_on_first_start_and_lists_its_accounts(
     assert [b.property("username") for b in login.demo_buttons] == [
         a.username for a in demo_data.DEMO_ACCOUNTS
     ]
-    # The loader's progress reached the start-up window.
-    assert bootstrap.splash.progress.maximum() > 0 and bootstrap.splash.detail.text()
+    # The loader's progress reached the login window while it was starting.
+    assert login.progress.maximum() > 0 and login.detail.text()
     wait_for_tasks_delivered(qtbot)
 
 

@@ -1,5 +1,10 @@
 """The login window: clinic name and logo, username, password, and the demo accounts.
 
+It is the first window the program shows, before the database is reached: while
+start-up runs it shows its steps and progress (the fields already take typing), and
+:meth:`LoginWindow.attach` makes it ready once the clinic's database answers. So
+this module imports nothing of the database stack; that loads off the GUI thread.
+
 The password check (Argon2, ~50 ms and a database round trip) runs off the GUI
 thread. Refusals are shown under the fields in the service's words, which never
 say whether the username or the password was wrong.
@@ -8,30 +13,31 @@ say whether the username or the password was wrong.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from mic_desktop import APP_TITLE
-from mic_desktop.db import Connection
-from mic_desktop.models import Role
-from mic_desktop.services.accounts.auth import AuthService, StaffAccount
-from mic_desktop.services.clinic import ClinicInfo
-from mic_desktop.services.errors import AuthenticationError
 
-from .errors import describe_error
 from .look import icon, logo_pixmap, window_title
 from .tasks import run_task
+
+if TYPE_CHECKING:
+    from mic_desktop.db import Connection
+    from mic_desktop.models import Role
+    from mic_desktop.services.accounts.auth import AuthService, StaffAccount
+    from mic_desktop.services.clinic import ClinicInfo
 
 
 class DemoAccountLike(Protocol):
@@ -50,21 +56,19 @@ class LoginWindow(QWidget):
 
     def __init__(
         self,
-        auth: AuthService,
-        connection: Connection,
-        clinic: ClinicInfo | None,
         *,
         workstation: str,
-        demo_accounts: Sequence[DemoAccountLike] = (),
-        has_staff: bool = True,
+        demo: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._icons_loaded = False
         self.setObjectName("LoginWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._auth = auth
+        self._auth: AuthService | None = None
         self._busy = False
-        self.is_demo = connection.is_demo
+        self._workstation = workstation
+        self.is_demo = demo
         self.setWindowTitle(window_title("Log in", demo=self.is_demo))
         self.resize(1000, 680)
         self.setMinimumSize(720, 560)
@@ -81,38 +85,83 @@ class LoginWindow(QWidget):
             banner.setObjectName("DemoBanner")
             outer.addWidget(banner)
 
-        centre = QHBoxLayout()
-        centre.setSpacing(24)
-        centre.addStretch(1)
-        centre.addWidget(self._build_card(clinic, has_staff), 0, Qt.AlignmentFlag.AlignTop)
+        self._centre = QHBoxLayout()
+        self._centre.setSpacing(24)
+        self._centre.addStretch(1)
+        self._centre.addWidget(self._build_card(), 0, Qt.AlignmentFlag.AlignTop)
         self.demo_panel: QFrame | None = None
         self.demo_buttons: list[QPushButton] = []
-        if self.is_demo and demo_accounts:
-            self.demo_panel = self._build_demo_panel(demo_accounts)
-            centre.addWidget(self.demo_panel, 0, Qt.AlignmentFlag.AlignTop)
-        centre.addStretch(1)
+        self._centre.addStretch(1)
         outer.addStretch(1)
-        outer.addLayout(centre)
+        outer.addLayout(self._centre)
         outer.addStretch(1)
 
-        footer = QLabel(
-            f"Database: {connection.label}   ·   Workstation: {workstation}",
-            alignment=Qt.AlignmentFlag.AlignCenter,
-        )
-        footer.setProperty("role", "hint")
-        footer.setContentsMargins(0, 0, 0, 12)
-        outer.addWidget(footer)
+        self.footer = QLabel(f"Workstation: {workstation}", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.footer.setProperty("role", "hint")
+        self.footer.setContentsMargins(0, 0, 0, 12)
+        outer.addWidget(self.footer)
+        self.set_status("Starting…")
         self.username.setFocus()
 
-    def _build_card(self, clinic: ClinicInfo | None, has_staff: bool) -> QFrame:
+    @property
+    def ready(self) -> bool:
+        """Attached to the clinic's database: a login can be tried."""
+        return self._auth is not None
+
+    def attach(
+        self,
+        auth: AuthService,
+        connection: Connection,
+        clinic: ClinicInfo | None,
+        *,
+        demo_accounts: Sequence[DemoAccountLike] = (),
+        has_staff: bool = True,
+    ) -> None:
+        """The database answered: show the clinic, the demo accounts, and take logins."""
+        self._auth = auth
+        self.clinic_label.setText(clinic.name if clinic else APP_TITLE)
+        self.footer.setText(f"Database: {connection.label}   ·   Workstation: {self._workstation}")
+        if self.is_demo and demo_accounts and self.demo_panel is None:
+            self.demo_panel = self._build_demo_panel(demo_accounts)
+            self._centre.insertWidget(2, self.demo_panel, 0, Qt.AlignmentFlag.AlignTop)
+            if self._icons_loaded:
+                self._load_icons()
+        if not has_staff and self.setup_hint is None:
+            self.setup_hint = setup = QLabel(
+                "No staff accounts exist yet. Create the first manager account on this PC "
+                "with:\nmic-desktop user add --role manager --username NAME",
+                wordWrap=True,
+            )
+            setup.setProperty("role", "hint")
+            setup.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._card_layout.addSpacing(8)
+            self._card_layout.addWidget(setup)
+        self._starting.hide()
+        self.set_busy(None)
+        if self.username.text() and self.password.text():
+            self.login_button.setFocus()
+
+    def set_status(self, text: str) -> None:
+        """A start-up step under way (the form waits for :meth:`attach`)."""
+        self.status.setText(text)
+        self.progress.setRange(0, 0)
+        self.detail.clear()
+        self._starting.show()
+        self.login_button.setEnabled(False)
+        self.login_button.setText("Starting…")
+
+    def set_progress(self, done: int, total: int, what: str) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.detail.setText(what)
+
+    def _build_card(self) -> QFrame:
         card = QFrame()
         card.setProperty("role", "card")
         card.setFixedWidth(400)
         logo = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         logo.setPixmap(logo_pixmap(64))
-        self.clinic_label = QLabel(
-            clinic.name if clinic else APP_TITLE, alignment=Qt.AlignmentFlag.AlignCenter
-        )
+        self.clinic_label = QLabel(APP_TITLE, alignment=Qt.AlignmentFlag.AlignCenter)
         self.clinic_label.setProperty("role", "card-title")
         self.clinic_label.setWordWrap(True)
         product = QLabel(f"{APP_TITLE} · please log in", alignment=Qt.AlignmentFlag.AlignCenter)
@@ -130,7 +179,7 @@ class LoginWindow(QWidget):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.returnPressed.connect(self.submit)
         password_label.setBuddy(self.password)
-        self._reveal = QAction(icon("mdi6.eye-outline"), "Show password", self.password)
+        self._reveal = QAction("Show password", self.password)
         self._reveal.setCheckable(True)
         self._reveal.toggled.connect(self._toggle_reveal)
         self.password.addAction(self._reveal, QLineEdit.ActionPosition.TrailingPosition)
@@ -145,7 +194,24 @@ class LoginWindow(QWidget):
         self.login_button.setProperty("primary", True)
         self.login_button.clicked.connect(self.submit)
 
+        self._starting = QWidget()
+        self.status = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.status.setObjectName("StartupStatus")
+        self.status.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.detail = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.detail.setProperty("role", "hint")
+        self.detail.setWordWrap(True)
+        starting = QVBoxLayout(self._starting)
+        starting.setContentsMargins(0, 6, 0, 0)
+        starting.setSpacing(4)
+        starting.addWidget(self.status)
+        starting.addWidget(self.progress)
+        starting.addWidget(self.detail)
+
         layout = QVBoxLayout(card)
+        self._card_layout = layout
         layout.setContentsMargins(36, 30, 36, 28)
         layout.setSpacing(6)
         layout.addWidget(logo)
@@ -160,17 +226,8 @@ class LoginWindow(QWidget):
         layout.addWidget(self.password)
         layout.addWidget(self.error)
         layout.addWidget(self.login_button)
+        layout.addWidget(self._starting)
         self.setup_hint: QLabel | None = None
-        if not has_staff:
-            self.setup_hint = setup = QLabel(
-                "No staff accounts exist yet. Create the first manager account on this PC "
-                "with:\nmic-desktop user add --role manager --username NAME",
-                wordWrap=True,
-            )
-            setup.setProperty("role", "hint")
-            setup.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addSpacing(8)
-            layout.addWidget(setup)
         return card
 
     def _build_demo_panel(self, accounts: Sequence[DemoAccountLike]) -> QFrame:
@@ -191,6 +248,8 @@ class LoginWindow(QWidget):
         layout.addWidget(title)
         layout.addWidget(text)
         layout.addSpacing(4)
+        from mic_desktop.models import Role
+
         for account in accounts:
             role = Role(account.role)
             button = QPushButton(
@@ -199,7 +258,7 @@ class LoginWindow(QWidget):
             )
             button.setObjectName("DemoAccountButton")
             button.setProperty("username", account.username)
-            button.setIcon(icon(_ROLE_ICONS.get(role, "mdi6.account-outline")))
+            button.setProperty("icon_name", _ROLE_ICONS.get(role.value, "mdi6.account-outline"))
             button.setToolTip(f"Fill in the {role.label.lower()} demo account")
             button.clicked.connect(
                 lambda _checked=False, a=account: self.fill(a.username, a.password)
@@ -216,6 +275,18 @@ class LoginWindow(QWidget):
         self.error.clear()
         self.login_button.setFocus()
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._icons_loaded:
+            # The icon font loads once the window is on screen, not before it.
+            self._icons_loaded = True
+            QTimer.singleShot(0, self._load_icons)
+
+    def _load_icons(self) -> None:
+        self._reveal.setIcon(icon("mdi6.eye-outline"))
+        for button in self.demo_buttons:
+            button.setIcon(icon(button.property("icon_name")))
+
     def _toggle_reveal(self, on: bool) -> None:
         self.password.setEchoMode(QLineEdit.EchoMode.Normal if on else QLineEdit.EchoMode.Password)
         self._reveal.setIcon(icon("mdi6.eye-off-outline" if on else "mdi6.eye-outline"))
@@ -228,7 +299,7 @@ class LoginWindow(QWidget):
             self.password.setFocus()
 
     def submit(self) -> None:
-        if self._busy:
+        if self._busy or self._auth is None:
             return
         username, password = self.username.text().strip(), self.password.text()
         if not username:
@@ -241,8 +312,9 @@ class LoginWindow(QWidget):
             return
         self.error.clear()
         self.set_busy("Logging in…")
+        auth = self._auth
         run_task(
-            lambda: self._auth.login(username, password),
+            lambda: auth.login(username, password),
             self._accepted,
             self._refused,
             receiver=self,
@@ -254,6 +326,9 @@ class LoginWindow(QWidget):
         for widget in (self.username, self.password, self.login_button, *self.demo_buttons):
             widget.setEnabled(not self._busy)
         self.login_button.setText(text or "Log in")
+        if self._auth is None:  # still starting: typing yes, logging in not yet
+            self.login_button.setEnabled(False)
+            self.login_button.setText("Starting…")
 
     def show_error(self, text: str) -> None:
         self.set_busy(None)
@@ -266,6 +341,10 @@ class LoginWindow(QWidget):
         self.logged_in.emit(account)
 
     def _refused(self, error: BaseException) -> None:
+        from mic_desktop.services.errors import AuthenticationError
+
+        from .errors import describe_error
+
         if isinstance(error, AuthenticationError):
             self.show_error(str(error))
         else:
@@ -282,7 +361,7 @@ class LoginWindow(QWidget):
 
 
 _ROLE_ICONS = {
-    Role.RECEPTION: "mdi6.calendar-account-outline",
-    Role.RADIOLOGIST: "mdi6.clipboard-text-outline",
-    Role.MANAGER: "mdi6.chart-box-outline",
+    "reception": "mdi6.calendar-account-outline",
+    "radiologist": "mdi6.clipboard-text-outline",
+    "manager": "mdi6.chart-box-outline",
 }

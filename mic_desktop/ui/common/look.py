@@ -7,7 +7,6 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-import qtawesome
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
@@ -60,7 +59,12 @@ def app_icon() -> QIcon:
 
 
 def icon(name: str, colour: str = MUTED_TEXT) -> QIcon:
-    """An icon of the one icon set (Material Design Icons through qtawesome)."""
+    """An icon of the one icon set (Material Design Icons through qtawesome).
+
+    qtawesome (and its icon fonts) load with the first icon, not with the program.
+    """
+    import qtawesome
+
     return qtawesome.icon(name, color=colour, color_disabled="#b8c0ca")
 
 

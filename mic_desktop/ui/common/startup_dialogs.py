@@ -1,4 +1,4 @@
-"""What the person sees before the login window: the start-up window and the server password."""
+"""The clinic server's password, asked for during start-up over the login window."""
 
 from __future__ import annotations
 
@@ -9,65 +9,15 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from mic_desktop import APP_TITLE, __version__
 from mic_desktop.secrets import no_keyring_reason
 from mic_desktop.startup import PasswordNeed
 
-from .look import logo_pixmap, window_title
-
-
-class StartupWindow(QWidget):
-    """A small window with progress while the database starts, migrates or fills with demo data."""
-
-    def __init__(self, *, demo: bool = False, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("StartupWindow")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setWindowTitle(window_title("Starting", demo=demo))
-        self.setFixedSize(480, 300)
-        logo = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        logo.setPixmap(logo_pixmap(64))
-        name = QLabel(APP_TITLE, alignment=Qt.AlignmentFlag.AlignCenter)
-        name.setProperty("role", "card-title")
-        version = QLabel(
-            f"Version {__version__}" + ("  ·  DEMO" if demo else ""),
-            alignment=Qt.AlignmentFlag.AlignCenter,
-        )
-        version.setProperty("role", "hint")
-        self.status = QLabel("Starting…", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.status.setObjectName("StartupStatus")
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy until a step reports its size
-        self.progress.setTextVisible(False)
-        self.detail = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.detail.setProperty("role", "hint")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 28, 40, 24)
-        layout.setSpacing(6)
-        layout.addWidget(logo)
-        layout.addWidget(name)
-        layout.addWidget(version)
-        layout.addStretch(1)
-        layout.addWidget(self.status)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.detail)
-
-    def set_status(self, text: str) -> None:
-        self.status.setText(text)
-        self.progress.setRange(0, 0)
-        self.detail.clear()
-
-    def set_progress(self, done: int, total: int, what: str) -> None:
-        if total > 0:
-            self.progress.setRange(0, total)
-            self.progress.setValue(min(done, total))
-        self.detail.setText(what)
+from .look import window_title
 
 
 class ServerPasswordDialog(QDialog):

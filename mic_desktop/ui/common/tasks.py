@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 
-from mic_desktop.startup import Progress
+if TYPE_CHECKING:
+    from mic_desktop.startup import Progress
 
 log = logging.getLogger(__name__)
 

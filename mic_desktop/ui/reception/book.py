@@ -36,7 +36,6 @@ from .book_canvas import DAY_FIRST_HOUR, DAY_LAST_HOUR, BookCanvas, BookColumn
 from .context import ReceptionContext
 
 APPOINTMENT_CHANNEL = "mic_appointment"
-LIVE_COALESCE_MS = 250
 
 
 @dataclass(frozen=True)
@@ -135,10 +134,8 @@ class BookView(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(self.scroll, 1)
 
-        self._live_timer = QTimer(self)
-        self._live_timer.setSingleShot(True)
-        self._live_timer.setInterval(LIVE_COALESCE_MS)
-        self._live_timer.timeout.connect(self.reload)
+        self._loading = False
+        self._reload_again = False
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.canvas.update)
@@ -151,8 +148,12 @@ class BookView(QWidget):
     # -- navigation -------------------------------------------------------------------
 
     def _live_changed(self, channel: str, _ids: object) -> None:
-        if channel == APPOINTMENT_CHANNEL:
-            self._live_timer.start()
+        if channel != APPOINTMENT_CHANNEL:
+            return
+        if self._loading:  # one reload at a time: the next one starts when this one is in
+            self._reload_again = True
+        else:
+            self.reload()
 
     def go_to(self, day: dt.date) -> None:
         self.day = day
@@ -198,6 +199,7 @@ class BookView(QWidget):
         start = dt.datetime.combine(first, dt.time(), zone)
         end = dt.datetime.combine(first + dt.timedelta(days=days), dt.time(), zone)
         scheduling = self._context.scheduling
+        self._loading, self._reload_again = True, False
 
         def fetch() -> BookData:
             rooms = tuple(scheduling.rooms())
@@ -211,8 +213,17 @@ class BookView(QWidget):
             receiver=self,
         )
 
+    def _settled(self, generation: int) -> bool:
+        """Whether this is the newest load; starts the one a live update asked for meanwhile."""
+        if generation != self._generation:
+            return False
+        self._loading = False
+        if self._reload_again:
+            self.reload()  # still show what came: it is newer than what is on screen
+        return True
+
     def _failed(self, generation: int, error: BaseException) -> None:
-        if generation == self._generation:
+        if self._settled(generation):
             self.status.setText(
                 f"The book could not be loaded: {describe_error(error)} Press F5 to try again."
             )
@@ -236,7 +247,7 @@ class BookView(QWidget):
         self.scope.blockSignals(False)
 
     def _loaded(self, generation: int, data: BookData) -> None:
-        if generation != self._generation:
+        if not self._settled(generation):
             return
         self._fill_scope(data.rooms)
         first, days = self.range()
