@@ -83,12 +83,9 @@ def exit_code_for(error: BaseException) -> int:
 
 
 def server_name(target: DatabaseTarget) -> str:
-    from sqlalchemy.engine import make_url
+    from mic_desktop.startup import server_label
 
-    if target.url is None:
-        return "this PC"
-    url = make_url(target.url)
-    return f"{url.host or 'localhost'}/{url.database}"
+    return server_label(target)
 
 
 def describe_startup_error(error: BaseException, target: DatabaseTarget) -> str:
@@ -203,27 +200,11 @@ class Bootstrap(QObject):
         QTimer.singleShot(0, self._begin)
 
     def _begin(self) -> None:
-        if self.exit_code is not None:
-            return
-        if self.target.kind is DatabaseKind.SERVER:
-            self.login_window.set_status("Looking for the clinic server's password…")
-            target = self.target
-
-            def need() -> PasswordNeed | None:
-                from mic_desktop.startup import password_need
-
-                return password_need(target)
-
-            run_task(need, self._password_need_known, self._fail)
-        else:
+        """Connect the way libpq would on its own: a password is asked for only when the
+        server wants one (the URL, ``PGPASSWORD``, ``.pgpass``, trust, peer or a client
+        certificate may all do without), or when the keyring's password is refused."""
+        if self.exit_code is None:
             self._connect(None)
-
-    def _password_need_known(self, need: PasswordNeed | None) -> None:
-        self._need = need
-        if need is None:
-            self._connect(None)
-        else:
-            self._ask_password(need, "")
 
     def _ask_password(self, need: PasswordNeed, error: str) -> None:
         from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog
@@ -249,20 +230,23 @@ class Bootstrap(QObject):
         )
 
     def _connect_failed(self, error: BaseException) -> None:
-        from mic_desktop.startup import password_need
+        from mic_desktop.startup import password_need, stored_password
         from mic_desktop.ui.common.errors import is_password_refused
 
         if not is_password_refused(error) or self.target.kind is not DatabaseKind.SERVER:
             self._fail(error)
         elif self._need is not None:
             self._ask_password(self._need, "The server refused this password. Try again.")
-        else:  # the keyring's password no longer works: ask, and offer to replace it
+        else:
             need = password_need(self.target, ignore_stored=True)
-            if need is None:
+            if need is None:  # the URL's own password was refused
                 self._fail(error)
-            else:
-                self._need = need
+                return
+            self._need = need
+            if stored_password(self.target) is not None:  # offer to replace the saved one
                 self._ask_password(need, "The server refused the saved password. Enter it again.")
+            else:
+                self._ask_password(need, "")
 
     def _connected(
         self, opened: tuple[Database, SchemaStatus], password_to_remember: str | None

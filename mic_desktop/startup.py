@@ -47,9 +47,23 @@ def password_need(target: DatabaseTarget, *, ignore_stored: bool = False) -> Pas
     return PasswordNeed(
         key=key,
         user=url.username or "",
-        server=f"{url.host or 'localhost'}/{url.database}",
+        server=server_label(target),
         keyring_available=keyring_available(),
     )
+
+
+def server_label(target: DatabaseTarget) -> str:
+    """Where the database is, as a person reads it: ``host/database``, or the local
+    socket directory (``/var/run/postgresql/mic``) for a Unix-socket URL."""
+    if target.url is None:
+        return "this PC"
+    url = make_url(target.url)
+    socket = url.query.get("host")
+    if isinstance(socket, tuple):
+        socket = socket[0] if socket else None
+    host = url.host or socket or "localhost"
+    port = f":{url.port}" if url.port and url.port != 5432 else ""
+    return f"{host}{port}/{url.database}"
 
 
 def stored_password(target: DatabaseTarget) -> str | None:

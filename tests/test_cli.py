@@ -147,3 +147,10 @@ def test_a_password_in_the_settings_file_is_refused(
     path.write_text('[database]\nurl = "postgresql://app:secret@server/mic"\n')
     assert _run(["db", "current"], monkeypatch=monkeypatch) == 1
     assert "keyring" in capsys.readouterr().err
+
+
+def test_the_user_command_offers_exactly_the_roles_of_the_model() -> None:
+    from mic_desktop.cli.user import ROLES
+    from mic_desktop.models import Role
+
+    assert ROLES == tuple(role.value for role in Role)

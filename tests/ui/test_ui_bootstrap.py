@@ -125,31 +125,58 @@ def test_server_with_password_in_keyring_goes_straight_to_login(
     wait_for_tasks_delivered(qtbot)
 
 
-def test_server_password_is_asked_and_remembered(
-    qtbot: QtBot, db_url: URL, isolated_workstation: MemoryKeyring, start
+def test_server_password_is_asked_when_the_server_wants_one_and_remembered(
+    qtbot: QtBot, password_role, isolated_workstation: MemoryKeyring, start
 ) -> None:
-    target = server_target(db_url)
+    target = server_target(password_role.url)
     bootstrap, _recorded = start(target)
     qtbot.waitUntil(lambda: bootstrap.password_dialog is not None, timeout=10_000)
     dialog = bootstrap.password_dialog
     assert isinstance(dialog, ServerPasswordDialog)
     assert dialog.remember.isVisible() and not dialog.no_keyring.isVisible()
-    dialog.password.setText("s3cret")
+    assert dialog.error.text() == ""  # asked because the server wants it, not a refusal
+    dialog.password.setText(password_role.password)
     with qtbot.waitSignal(bootstrap.ready, timeout=20_000) as ready:
         dialog.connect_button.click()
     qtbot.addWidget(ready.args[0].login_window)
     wait_for_tasks_delivered(qtbot)
-    assert "s3cret" in isolated_workstation.store.values()
+    assert password_role.password in isolated_workstation.store.values()
+
+
+def test_a_server_that_needs_no_password_is_never_asked_for_one(
+    qtbot: QtBot, db_url: URL, isolated_workstation: MemoryKeyring, start, staff
+) -> None:
+    """Trust, peer, .pgpass or PGPASSWORD: libpq connects on its own, so no dialog."""
+    target = server_target(db_url)
+    assert not make_url(target.url or "").password and not isolated_workstation.store
+    bootstrap, recorded = start(target)
+    with qtbot.waitSignal(bootstrap.ready, timeout=20_000) as ready:
+        pass
+    qtbot.addWidget(ready.args[0].login_window)
+    assert bootstrap.password_dialog is None and recorded.errors == []
+    assert ready.args[0].login_window.ready
+    wait_for_tasks_delivered(qtbot)
+
+
+def test_a_unix_socket_server_is_named_by_its_socket_directory() -> None:
+    from mic_desktop.startup import server_label
+
+    socket = DatabaseTarget(
+        DatabaseKind.SERVER, "postgresql://mic@/clinic?host=/var/run/postgresql", "test"
+    )
+    assert server_label(socket) == "/var/run/postgresql/clinic"
+    named = DatabaseTarget(DatabaseKind.SERVER, "postgresql://mic@clinic-db:5433/mic", "test")
+    assert server_label(named) == "clinic-db:5433/mic"
 
 
 def test_without_a_keyring_the_dialog_says_the_password_stays_in_memory(
-    qtbot: QtBot, db_url: URL, start, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, password_role, start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import keyring
     from keyring.backends import fail
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
-    bootstrap, _recorded = start(server_target(db_url))
+    bootstrap, _recorded = start(server_target(password_role.url))
     qtbot.waitUntil(lambda: bootstrap.password_dialog is not None, timeout=10_000)
     dialog = bootstrap.password_dialog
     assert dialog is not None
