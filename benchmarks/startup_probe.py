@@ -35,9 +35,10 @@ HEAVY = (
 def _peak_rss_kib() -> int:
     """The process's peak resident memory (VmHWM: unlike ru_maxrss, it restarts at exec)."""
     try:
-        for line in open("/proc/self/status", encoding="ascii"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

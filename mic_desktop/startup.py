@@ -61,9 +61,7 @@ def server_label(target: DatabaseTarget) -> str:
     socket = url.query.get("host")
     if isinstance(socket, tuple):
         socket = socket[0] if socket else None
-    host = url.host or socket or "localhost"
-    port = f":{url.port}" if url.port and url.port != 5432 else ""
-    return f"{host}{port}/{url.database}"
+    return f"{url.host or socket or 'localhost'}/{url.database}"
 
 
 def stored_password(target: DatabaseTarget) -> str | None:

@@ -153,4 +153,4 @@ def test_the_user_command_offers_exactly_the_roles_of_the_model() -> None:
     from mic_desktop.cli.user import ROLES
     from mic_desktop.models import Role
 
-    assert ROLES == tuple(role.value for role in Role)
+    assert tuple(role.value for role in Role) == ROLES

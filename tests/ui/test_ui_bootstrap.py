@@ -166,7 +166,7 @@ def test_a_unix_socket_server_is_named_by_its_socket_directory() -> None:
     )
     assert server_label(socket) == "/var/run/postgresql/clinic"
     named = DatabaseTarget(DatabaseKind.SERVER, "postgresql://mic@clinic-db:5433/mic", "test")
-    assert server_label(named) == "clinic-db:5433/mic"
+    assert server_label(named) == "clinic-db/mic"
 
 
 def test_without_a_keyring_the_dialog_says_the_password_stays_in_memory(
