@@ -17,6 +17,9 @@ import resource
 import sys
 
 HEAVY = (
+    "sqlalchemy",  # the database stack loads off the GUI thread once the window is up
+    "psycopg",
+    "keyring",
     "matplotlib",
     "numpy",
     "reportlab",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mic_desktop import APP_NAME, __version__
@@ -190,21 +190,27 @@ class Bootstrap(QObject):
         self.message_box: QMessageBox | None = None
         self.exit_code: int | None = None
         self._need: PasswordNeed | None = None
+        self._begun = False
 
     # -- the steps -------------------------------------------------------------------
 
     def start(self) -> None:
         """Show the login window, then reach the database once it is on screen."""
+        # The database stack loads in a worker; started before the first paint it would
+        # hold the interpreter while the window tries to draw.
+        self.login_window.first_painted.connect(self._begin, Qt.ConnectionType.QueuedConnection)
         self.login_window.show()
         self.login_window.activateWindow()
-        QTimer.singleShot(0, self._begin)
+        QTimer.singleShot(2_000, self._begin)  # a screen that never paints (minimised)
 
     def _begin(self) -> None:
         """Connect the way libpq would on its own: a password is asked for only when the
         server wants one (the URL, ``PGPASSWORD``, ``.pgpass``, trust, peer or a client
         certificate may all do without), or when the keyring's password is refused."""
-        if self.exit_code is None:
-            self._connect(None)
+        if self._begun or self.exit_code is not None:
+            return
+        self._begun = True
+        self._connect(None)
 
     def _ask_password(self, need: PasswordNeed, error: str) -> None:
         from mic_desktop.ui.common.startup_dialogs import ServerPasswordDialog

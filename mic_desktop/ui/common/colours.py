@@ -1,13 +1,13 @@
 """The one meaning per colour shared by lists, badges, the appointment book and charts.
 
-Plain hex strings, so matplotlib charts use the same values as Qt widgets.
+Plain hex strings, so matplotlib charts use the same values as Qt widgets. Keyed by
+the status's value (an ``AppointmentStatus`` is a ``str`` and finds its colour too), so
+the login window can use this module before the models load.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from mic_desktop.models import AppointmentStatus
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,14 @@ class StatusColour:
     strike: bool = False
 
 
-STATUS_COLOURS: dict[AppointmentStatus, StatusColour] = {
-    AppointmentStatus.PENDING: StatusColour("#6b7280", "#eceef1", "#4b5563"),
-    AppointmentStatus.CONFIRMED: StatusColour("#2563eb", "#dde8fd", "#1d4ed8"),
-    AppointmentStatus.ARRIVED: StatusColour("#d97706", "#fdefd3", "#8a5200"),
-    AppointmentStatus.IN_PROGRESS: StatusColour("#7c3aed", "#ece3fd", "#6425d0"),
-    AppointmentStatus.COMPLETED: StatusColour("#16a34a", "#dcf3e4", "#15723a"),
-    AppointmentStatus.CANCELLED: StatusColour("#dc2626", "#fde2e2", "#b91c1c", strike=True),
-    AppointmentStatus.NO_SHOW: StatusColour("#8b1a1a", "#f2dcdc", "#7f1d1d"),
+STATUS_COLOURS: dict[str, StatusColour] = {
+    "pending": StatusColour("#6b7280", "#eceef1", "#4b5563"),
+    "confirmed": StatusColour("#2563eb", "#dde8fd", "#1d4ed8"),
+    "arrived": StatusColour("#d97706", "#fdefd3", "#8a5200"),
+    "in_progress": StatusColour("#7c3aed", "#ece3fd", "#6425d0"),
+    "completed": StatusColour("#16a34a", "#dcf3e4", "#15723a"),
+    "cancelled": StatusColour("#dc2626", "#fde2e2", "#b91c1c", strike=True),
+    "no_show": StatusColour("#8b1a1a", "#f2dcdc", "#7f1d1d"),
 }
 
 URGENT = "#c81e1e"  # the red marker on urgent and critical items
@@ -37,5 +37,6 @@ ACCENT = "#2f6fa8"
 DEMO = "#b45309"
 
 
-def status_colour(status: AppointmentStatus | str) -> StatusColour:
-    return STATUS_COLOURS[AppointmentStatus(status)]
+def status_colour(status: str) -> StatusColour:
+    """The colours of an appointment status (an ``AppointmentStatus`` or its value)."""
+    return STATUS_COLOURS[str(status)]

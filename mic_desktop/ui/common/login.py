@@ -53,6 +53,7 @@ class LoginWindow(QWidget):
     """Emits ``logged_in`` with the account once the password was accepted."""
 
     logged_in = Signal(object)  # StaffAccount
+    first_painted = Signal()  # the window is on screen: the heavier start-up may begin
 
     def __init__(
         self,
@@ -280,7 +281,11 @@ class LoginWindow(QWidget):
         if not self._icons_loaded:
             # The icon font loads once the window is on screen, not before it.
             self._icons_loaded = True
-            QTimer.singleShot(0, self._load_icons)
+            QTimer.singleShot(0, self._on_screen)
+
+    def _on_screen(self) -> None:
+        self.first_painted.emit()
+        self._load_icons()
 
     def _load_icons(self) -> None:
         self._reveal.setIcon(icon("mdi6.eye-outline"))
