@@ -1,42 +1,32 @@
-"""Benchmark: the manager's whole dashboard on two years of a 100,000-patient clinic.
+"""Benchmark: the manager's whole dashboard on two years of a 100,000-patient clinic (or more).
 
     python -m benchmarks.bench_dashboard                    # embedded server in a temp dir
     python -m benchmarks.bench_dashboard --keep DIR         # keep (and reuse) the server in DIR
+    python -m benchmarks.bench_dashboard --patients 300000  # a bigger clinic (about 3 minutes)
     python -m benchmarks.bench_dashboard --database-url postgresql://user@host/postgres
 
-A fresh database is migrated to head and filled by the demo generator
-(``DemoSpec(patients=100_000, months=24)``, anchored on a fixed day), analysed,
-then :meth:`AnalyticsService.load_dashboard` is timed for a year, a quarter and a
-month (median of ``--runs`` runs after one warm-up), with each chart's own time
-beside it. The target is the whole dashboard in under 2 seconds.
+The demo clinic of :mod:`benchmarks.demo_clinic` (``--patients`` patients over
+``--months`` months, anchored on a fixed day) is loaded and analysed once (``--keep``
+reuses it), then :meth:`AnalyticsService.load_dashboard` is timed for this year,
+quarter and month (median of ``--runs`` runs after one warm-up), with each chart's
+own time beside it. The target is the year view in under 1 second.
 ``--render DIR`` also writes the year's PDF and each chart's PNG there.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import sys
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
-
-from benchmarks.servers import benchmark_database, drop_database, server_url
-from mic_desktop.config import DatabaseKind
-from mic_desktop.db import Connection, Database, make_engine
-from mic_desktop.models import Role, StaffUser
-from mic_desktop.schema import upgrade
-from mic_desktop.services.accounts.auth import StaffAccount
+from benchmarks.demo_clinic import TODAY, open_demo_clinic
+from mic_desktop.models import Role
 from mic_desktop.services.analytics.periods import Period
 from mic_desktop.services.analytics.queries import AnalyticsService
-from mic_desktop.services.demo.loader import load_demo
-from mic_desktop.services.demo.spec import DemoSpec
 
-TODAY = dt.date(2026, 11, 22)
-TARGET_SECONDS = 2.0
+TARGET_SECONDS = 1.0
 CHARTS = (
     "volume",
     "popularity",
@@ -69,50 +59,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--render", metavar="DIR", help="write the year's PDF and PNGs here")
     args = parser.parse_args(argv)
 
-    url, filled = benchmark_database(
-        server_url(args.database_url, args.keep),
-        f"mic_bench_{args.patients}_{args.months}" if args.keep else None,
-    )
-    engine = make_engine(url)
-    database = Database(Connection(url, DatabaseKind.SERVER), engine)
+    clinic = open_demo_clinic(args.patients, args.months, args.database_url, args.keep)
     try:
-        if not filled:
-            upgrade(engine)
-            print(f"Loading demo data: {args.patients:,} patients, {args.months} months ...")
-            summary = load_demo(
-                database.session_factory,
-                DemoSpec(patients=args.patients, months=args.months, today=TODAY),
-                progress=lambda done, total, what: print(f"  [{done}/{total}] {what}"),
-            )
-            print(f"  loaded in {summary.seconds:.0f} s")
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
-        with database.session() as session:
-            counts = {
-                table: session.scalar(text(f"SELECT count(*) FROM {table}"))
-                for table in ("patient", "appointment", "payment", "report", "patient_feedback")
-            }
-            manager = session.scalars(
-                select(StaffUser).where(StaffUser.role == Role.MANAGER.value).limit(1)
-            ).one()
-            actor = StaffAccount.from_row(manager)
-            zone = ZoneInfo(session.scalar(text("SELECT time_zone FROM clinic_settings")))
-        print("Rows: " + ", ".join(f"{count:,} {table}" for table, count in counts.items()))
-
-        now = dt.datetime.combine(TODAY, dt.time(10, 30), zone).astimezone(dt.UTC)
+        actor = clinic.account(Role.MANAGER)
         analytics = AnalyticsService(
-            database.session_factory, actor=actor, workstation="bench", clock=lambda: now
+            clinic.database.session_factory, actor=actor, workstation="bench", clock=clinic.clock()
         )
         periods = {
             "year": Period.this_year(TODAY),
             "quarter": Period.this_quarter(TODAY),
             "month": Period.this_month(TODAY),
         }
-        print(f"\nload_dashboard, median of {args.runs} runs (target {TARGET_SECONDS:.1f} s):")
-        worst = 0.0
+        print(f"\nload_dashboard, median of {args.runs} runs ({args.patients:,} patients):")
+        medians = {}
         for name, period in periods.items():
             seconds = _timed(lambda period=period: analytics.load_dashboard(period), args.runs)
-            worst = max(worst, seconds)
+            medians[name] = seconds
             charts = {
                 chart: _timed(
                     lambda chart=chart, period=period: getattr(analytics, chart)(period),
@@ -125,17 +87,18 @@ def main(argv: list[str] | None = None) -> int:
         modality = analytics.modalities()[0]
         seconds = _timed(lambda: analytics.load_dashboard(periods["year"], modality.id), args.runs)
         print(f"  year, {modality.code} only{'':<27} {seconds:6.3f} s")
-        worst = max(worst, seconds)
 
         if args.render:
             _render(analytics, periods["year"], Path(args.render), actor.full_name)
-        verdict = "within" if worst < TARGET_SECONDS else "OVER"
-        print(f"\nSlowest dashboard {worst:.3f} s: {verdict} the {TARGET_SECONDS:.1f} s target.")
-        return 0 if worst < TARGET_SECONDS else 1
+        year = medians["year"]
+        verdict = "within" if year < TARGET_SECONDS else "OVER"
+        print(
+            f"\nYear {year:.3f} s, quarter {medians['quarter']:.3f} s, month "
+            f"{medians['month']:.3f} s: the year is {verdict} the {TARGET_SECONDS:.1f} s target."
+        )
+        return 0 if year < TARGET_SECONDS else 1
     finally:
-        database.dispose()
-        if not args.keep:
-            drop_database(url)
+        clinic.close()
 
 
 def _render(analytics: AnalyticsService, period: Period, folder: Path, by: str) -> None:

@@ -23,6 +23,7 @@ CONFIG_DIR_ENV = "MIC_CONFIG_DIR"
 DATA_DIR_ENV = "MIC_DATA_DIR"
 DATABASE_URL_ENV = "MIC_DATABASE_URL"
 SETTINGS_FILE_NAME = "settings.toml"
+PDF_FOLDERS = "pdf_folders"  # section: username -> folder a report PDF was last attached from
 
 
 def config_dir() -> Path:
@@ -146,6 +147,16 @@ class Settings:
                 "security": value.security.value,
                 "timeout_seconds": value.timeout_seconds,
             }
+
+    def last_pdf_folder(self, username: str) -> Path | None:
+        """The folder ``username`` last attached a report PDF from, on this PC."""
+        folder = (self.extra.get(PDF_FOLDERS) or {}).get(username)
+        return Path(folder) if isinstance(folder, str) and folder else None
+
+    def remember_pdf_folder(self, username: str, folder: Path) -> None:
+        folders = dict(self.extra.get(PDF_FOLDERS) or {})
+        folders[username] = str(folder)
+        self.extra[PDF_FOLDERS] = folders
 
     def save(self, path: Path | None = None) -> Path:
         path = path or settings_path()

@@ -184,7 +184,59 @@ def _database_findings(target: DatabaseTarget, engine: Engine) -> list[Finding]:
     findings.append(
         Finding("clock", level, f"database server minus this PC: {seconds:+.1f} s (limit 60 s)")
     )
+    findings.append(_backup_tools_finding(engine))
+    if status.state is SchemaState.CURRENT:
+        findings.append(_last_backup_finding(engine))
     return findings
+
+
+def _backup_tools_finding(engine: Engine) -> Finding:
+    """Whether this PC has a pg_dump/pg_restore that can back up (and restore) the server."""
+    from mic_desktop.services.admin.backup_tools import (
+        SUPPORTED_MAJORS,
+        SUPPORTED_TEXT,
+        ToolsUnavailableError,
+        backup_tools_verdict,
+        configured_folder,
+        probe,
+    )
+
+    with engine.connect() as conn:
+        major = int(conn.scalar(text("SHOW server_version_num"))) // 10000
+    named = configured_folder()
+    if named is not None and probe(named) is None:
+        return Finding(
+            "backup tools",
+            Level.WARN,
+            f"the settings file names {named} ([backup] tools), which holds no pg_dump, "
+            "pg_restore and psql: correct or remove it",
+        )
+    try:
+        verdict = backup_tools_verdict(major)
+    except ToolsUnavailableError as error:
+        return Finding("backup tools", Level.WARN, f"cannot back up this server: {error}")
+    if major not in SUPPORTED_MAJORS:
+        return Finding(
+            "backup tools",
+            Level.WARN,
+            f"PostgreSQL {major} is not one MIC Desktop supports ({SUPPORTED_TEXT}); {verdict}",
+        )
+    return Finding("backup tools", Level.OK, verdict)
+
+
+def _last_backup_finding(engine: Engine) -> Finding:
+    """The manager's status light: the last verified backup, red when stale or failed."""
+    from sqlalchemy.orm import sessionmaker
+
+    from mic_desktop.services.admin.backup_health import backup_health
+    from mic_desktop.services.records import clinic_zone
+
+    sessions = sessionmaker(engine)
+    with sessions() as session:
+        zone = clinic_zone(session)
+    health = backup_health(sessions, dt.datetime.now(dt.UTC), zone)
+    level = Level.WARN if health.red else Level.OK
+    return Finding("last backup", level, f"{health.headline}. {health.detail}")
 
 
 def _messaging_findings() -> list[Finding]:

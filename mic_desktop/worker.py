@@ -4,8 +4,12 @@ APScheduler only keeps time here: a ``BackgroundScheduler`` with its default
 in-memory job store (never one shared between PCs), fixed job ids,
 ``coalesce=True`` and ``max_instances=1``. PostgreSQL does the coordination (see
 :mod:`mic_desktop.services.messaging.dispatcher`), so every PC may run the same jobs at once.
-Stopping lets the message in hand finish and gives every other claimed row back:
-none is left in ``sending``.
+Stopping gives every claimed row not yet in flight back at once, lets the message
+in hand finish, and records it: none is left in ``sending``.
+
+The daily backup (:class:`~mic_desktop.services.admin.backup_schedule.DailyBackup`)
+is one more job here, coordinated the same way; stopping stops a backup in progress,
+which is then recorded as failed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.config import Settings
+from mic_desktop.services.admin.backup_schedule import DailyBackup
 from mic_desktop.services.clock import utc_now
 from mic_desktop.services.messaging.dispatcher import Dispatcher
 from mic_desktop.services.messaging.reminders import ReminderService
@@ -39,6 +44,7 @@ JOB_REMINDERS = "mic-enqueue-reminders"
 JOB_DISPATCH = "mic-dispatch-outbox"
 JOB_DELIVERY = "mic-poll-delivery"
 JOB_BALANCES = "mic-balance-reminders"
+JOB_BACKUP = "mic-daily-backup"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class WorkerIntervals:
     dispatch: float = 30
     delivery: float = 120
     balances: float = 3600
+    backup: float = 300  # is the daily backup due? (one PC makes it, see DailyBackup)
 
 
 class NotificationWorker:
@@ -70,6 +77,13 @@ class NotificationWorker:
             session_factory, workstation=workstation, sms=sms, mailer=mailer, clock=clock
         )
         self.reminders = ReminderService(session_factory, clock=clock)
+        bind = session_factory.kw.get("bind")
+        self.daily_backup = (
+            DailyBackup(session_factory, bind.url, workstation=workstation, clock=clock)
+            if bind is not None
+            else None
+        )
+        self._backup_stop = threading.Event()
         self._scheduler: BackgroundScheduler | None = None
         self._lock = threading.Lock()
 
@@ -105,6 +119,7 @@ class NotificationWorker:
             if self.running:
                 return
             self.dispatcher.resume()
+            self._backup_stop.clear()
             scheduler = BackgroundScheduler(
                 timezone=dt.UTC,
                 job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
@@ -115,6 +130,7 @@ class NotificationWorker:
                 (JOB_DISPATCH, self.dispatch, self.intervals.dispatch),
                 (JOB_DELIVERY, self.poll_delivery, self.intervals.delivery),
                 (JOB_BALANCES, self.enqueue_balance_reminders, self.intervals.balances),
+                (JOB_BACKUP, self.back_up_if_due, self.intervals.backup),
             ]
             for job_id, function, seconds in jobs:
                 scheduler.add_job(
@@ -130,10 +146,11 @@ class NotificationWorker:
             log.info("Notification jobs started")
 
     def stop(self, wait: bool = True) -> None:
-        """Stop the jobs; the message being sent finishes, the other claims go back."""
+        """Stop the jobs: the other claims go back at once, the message being sent finishes."""
         with self._lock:
             scheduler, self._scheduler = self._scheduler, None
             self.dispatcher.request_stop()
+            self._backup_stop.set()  # a backup in progress stops and is recorded as failed
             if scheduler is not None and scheduler.running:
                 scheduler.shutdown(wait=wait)
             if wait:
@@ -154,6 +171,7 @@ class NotificationWorker:
         self.enqueue_balance_reminders()
         self.dispatch()
         self.poll_delivery()
+        self.back_up_if_due()
 
     # The jobs: an error is logged and the next tick tries again.
 
@@ -185,6 +203,18 @@ class NotificationWorker:
     def poll_delivery(self) -> None:
         with _logged("poll delivery statuses"):
             self.dispatcher.poll_delivery()
+
+    def back_up_if_due(self) -> None:
+        if self.daily_backup is None:
+            return
+        with _logged("make the daily backup"):
+            outcome = self.daily_backup.run_if_due(cancel=self._backup_stop)
+            if outcome is not None:
+                log.info(
+                    "Daily backup %s: %s",
+                    outcome.entry.status.value,
+                    outcome.entry.failure_reason or outcome.entry.file_path,
+                )
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """A small fixed clinic for the analytics, chart and export tests.
 
-The clinic is in Africa/Harare (UTC+2, no daylight saving); "now" is Sunday
+The clinic is in Africa/Harare (UTC+2, no daylight saving) unless
+``MIC_TEST_CLINIC_ZONE`` names another (tests/fixed_time.py); "now" is Sunday
 22 November 2026, 12:00 there. Every number the tests expect is worked out by
 hand from the rows below (see the comments in tests/test_analytics.py).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,9 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.services.analytics.periods import Period
+from tests.fixed_time import CLINIC_ZONE
 
-HARARE = ZoneInfo("Africa/Harare")
+HARARE = CLINIC_ZONE  # Africa/Harare unless MIC_TEST_CLINIC_ZONE names another
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=HARARE).astimezone(dt.UTC)
 TODAY = dt.date(2026, 11, 22)
 NOVEMBER = Period.this_month(TODAY)

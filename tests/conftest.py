@@ -3,6 +3,8 @@
 The server is ``MIC_TEST_DATABASE_URL`` when set (a role that may create
 databases), else a throwaway embedded server. A template database is migrated
 to head once; each test gets its own copy, so tests never see each other's rows.
+Its clinic is in Africa/Harare, or in ``MIC_TEST_CLINIC_ZONE`` when set (tests/run_at.sh
+--zone); "now" for the tests is in tests/fixed_time.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
@@ -24,11 +27,43 @@ from mic_desktop.config import DatabaseKind, normalise_url
 from mic_desktop.db import Connection, Database, make_engine
 from mic_desktop.schema import grant_application_role, upgrade
 from mic_desktop.services.admin.staff import StaffService
+from tests.fixed_time import CLINIC_ZONE
 
 # Before any test module imports Qt: tests run without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TEST_PASSWORD = "correct-horse-42"
+
+PG15_URL_ENV = "MIC_TEST_PG15_URL"
+_PG15_DESELECTED = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``pg15`` need a PostgreSQL 15 server: without ``MIC_TEST_PG15_URL`` they
+    are deselected (never run, never counted as passed) and the summary says so."""
+    if os.environ.get(PG15_URL_ENV):
+        return
+    deselected = [item for item in items if item.get_closest_marker("pg15")]
+    if deselected:
+        items[:] = [item for item in items if not item.get_closest_marker("pg15")]
+        config.hook.pytest_deselected(items=deselected)
+        config.stash[_PG15_DESELECTED] = len(deselected)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    count = config.stash.get(_PG15_DESELECTED, 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} cross-version backup tests deselected: {PG15_URL_ENV} is not set "
+            "(.ci/run starts a PostgreSQL 15 server and sets it)",
+            yellow=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def pg15_url() -> URL:
+    """Admin URL of the PostgreSQL 15 server of the cross-version tests."""
+    return make_url(normalise_url(os.environ[PG15_URL_ENV]))
 
 
 class MemoryKeyring(KeyringBackend):
@@ -111,6 +146,11 @@ def template_database(server_url: URL) -> Iterator[str]:
     url = create_database(server_url)
     engine = make_engine(url)
     upgrade(engine)
+    if os.environ.get("MIC_TEST_CLINIC_ZONE"):  # tests/run_at.sh --zone
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE clinic_settings SET time_zone = :zone"), {"zone": CLINIC_ZONE.key}
+            )
     engine.dispose()
     yield url.database  # type: ignore[misc]
     drop_database(url)

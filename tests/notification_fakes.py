@@ -3,31 +3,44 @@
 :class:`FakeTwilio` is a :class:`twilio.http.HttpClient` subclass: the real twilio
 SDK builds every request and parses every answer; this class records the requests
 and answers with canned Twilio JSON (message created, error codes, lists, fetches),
-or raises the ``requests`` exception a real network would. No network is used.
+or raises the ``requests`` exception a real network would. No network is used,
+except by :class:`TwilioOverHttp`, which serves the same fake on a local port for
+a dispatcher in another process. :class:`SmtpServer` is a real SMTP server
+(aiosmtpd) on a local port that keeps what it receives and can hold or drop a
+connection once a message has been handed over.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import email
+import email.policy
 import itertools
 import json
 import logging
+import socket
 import threading
 import uuid
+from base64 import b64decode
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from email.message import EmailMessage
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import requests
+from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from mic_desktop.config import SmtpSecurity, SmtpSettings
 from mic_desktop.models import (
     Appointment,
     ClinicSettings,
@@ -37,6 +50,7 @@ from mic_desktop.models import (
     Room,
     ScanType,
 )
+from mic_desktop.services.messaging.email import SmtpMailer
 
 ACCOUNT_SID = "AC" + "1234567890abcdef" * 2
 AUTH_TOKEN = "tok-" + uuid.uuid4().hex  # unique per run: easy to search for in logs
@@ -264,6 +278,127 @@ class FakeTwilio(HttpClient):
 
 def _json(status: int, payload: dict[str, Any]) -> Response:
     return Response(status, json.dumps(payload), {"Content-Type": "application/json"})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class TwilioOverHttp:
+    """A :class:`FakeTwilio` served over HTTP on 127.0.0.1, for a dispatcher in another
+    process (its SDK's requests are sent here instead of to api.twilio.com)."""
+
+    def __init__(self, fake: FakeTwilio) -> None:
+        self.fake = fake
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self._answer("GET")
+
+            def do_POST(self) -> None:
+                self._answer("POST")
+
+            def _answer(self, method: str) -> None:
+                url = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = self.rfile.read(length).decode() if length else ""
+                user, _, password = (
+                    b64decode(self.headers.get("Authorization", "Basic ")[6:])
+                    .decode()
+                    .partition(":")
+                )
+                try:
+                    response = fake.request(
+                        method,
+                        f"https://api.twilio.com{url.path}",
+                        params=dict(parse_qsl(url.query)),
+                        data=dict(parse_qsl(form)),
+                        auth=(user, password),
+                    )
+                except requests.exceptions.RequestException:
+                    self.close_connection = True  # the answer is lost on the way
+                    return
+                body = response.text.encode()
+                self.send_response(response.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> TwilioOverHttp:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1 that keeps every message it is handed.
+
+    ``on_data`` runs (in a worker thread) once a message has been received and
+    before the server answers; ``drop_after_data`` closes the connection instead of
+    answering, so the client cannot know whether the message was accepted;
+    ``drop_at_recipient`` closes it before any message is handed over.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.on_data: Callable[[EmailMessage], None] | None = None
+        self.drop_after_data = False
+        self.drop_at_recipient = False
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    def mailer(self) -> SmtpMailer:
+        """The product's SMTP sender, pointed at this server (no TLS, no login)."""
+        settings = SmtpSettings(
+            "127.0.0.1", self.port, "", "reports@mic.example", SmtpSecurity.NONE
+        )
+        return SmtpMailer(settings, None)
+
+    def message_ids(self) -> list[str]:
+        with self._lock:
+            return [str(message["Message-ID"]) for message in self.messages]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if self.drop_at_recipient:
+            server.transport.close()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        if self.on_data is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.on_data, message)
+        if self.drop_after_data:
+            server.transport.close()
+        return "250 Message accepted for delivery"
+
+    def __enter__(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._controller.stop()
 
 
 # --- clinic data ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """A small clinic for the reception tests: rooms, hours, scans, plans, a radiologist.
 
-Times are the clinic's (Africa/Harare, UTC+2, the default setting). The tests run
-on Monday 23 November 2026 unless they move the clock.
+Times are the clinic's (Africa/Harare, UTC+2, the default setting, unless
+``MIC_TEST_CLINIC_ZONE`` names another: tests/fixed_time.py). The tests run on Monday
+23 November 2026 unless they move the clock.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
@@ -29,8 +29,9 @@ from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.patients.details import PatientDetails, PatientInput
 from mic_desktop.services.patients.registry import PatientService
 from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
+from tests.fixed_time import CLINIC_ZONE
 
-ZONE = ZoneInfo("Africa/Harare")
+ZONE = CLINIC_ZONE
 MONDAY = dt.date(2026, 11, 23)
 CT_PREPARATION = "Do not eat for 4 hours before the scan. Drink water as usual."
 

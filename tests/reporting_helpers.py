@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import itertools
 import random
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -222,3 +223,12 @@ def pdf_text(data: bytes) -> tuple[int, str]:
     """(page count, all text) of a PDF, read back with pypdf."""
     reader = PdfReader(io.BytesIO(data))
     return len(reader.pages), "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def page_numbers(data: bytes) -> list[str]:
+    """The "Page N of M" each page of a PDF carries ('' for a page without one)."""
+    found = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        match = re.search(r"Page \d+ of \d+", " ".join((page.extract_text() or "").split()))
+        found.append(match.group(0) if match else "")
+    return found

@@ -239,7 +239,7 @@ def test_png_referral_letter_can_be_added_later(
     ("start", "field", "message"),
     [
         (at(MONDAY, 12), "start_at", "closed"),  # X-ray closes at 12:00
-        (at(MONDAY, 11, 50), "start_at", "closed"),  # would end after closing
+        (at(MONDAY, 11, 50), "start_at", "closes at 12:00; this scan would end at 12:05"),
         (at(MONDAY + dt.timedelta(days=5), 9), "start_at", "closed"),  # Saturday
         (at(MONDAY, 6, 40), "start_at", "already passed"),
     ],

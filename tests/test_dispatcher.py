@@ -47,6 +47,7 @@ from mic_desktop.services.messaging.outbox import OutboxService, enqueue
 from mic_desktop.services.messaging.quiet_hours import quiet_until
 from mic_desktop.services.messaging.reminders import ReminderService
 from mic_desktop.services.messaging.sms import TwilioSms
+from mic_desktop.worker import WorkerIntervals
 
 HARARE = ZoneInfo("Africa/Harare")
 # Mon 23 Nov 2026 12:00 in Harare: well outside the quiet hours (20:00-07:00).
@@ -467,10 +468,19 @@ def test_a_pc_that_died_holding_a_message_is_taken_over_after_its_lease(
     message_id = _queue_sms(clinic, NOON, "Reminder text")
     crashed = _dispatcher(clinic, twilio, clock, workstation="desk-dead")
     (claim,) = crashed.claim()
-    if request_reached_twilio:
+    if request_reached_twilio:  # it died during the provider call
+        assert crashed.leases.begin_send(claim) is not None
         TwilioSms(ACCOUNT_SID, AUTH_TOKEN, SENDER, http_client=twilio).send(PHONE, claim.body)
     row = _row(clinic, message_id)
-    assert (row.status, row.claimed_by) == ("sending", "desk-dead")
+    assert (row.status, row.claimed_by, row.in_flight) == (
+        "sending",
+        "desk-dead",
+        request_reached_twilio,
+    )
+    # Its lease and the next dispatch round of another PC: looked up within a minute.
+    assert row.lease_expires_at is not None
+    taken_over_by = row.lease_expires_at + dt.timedelta(seconds=WorkerIntervals().dispatch)
+    assert taken_over_by - NOON <= dt.timedelta(minutes=1)
     other = _dispatcher(clinic, twilio, clock, workstation="desk-2")
     clock.set(row.lease_expires_at - dt.timedelta(seconds=1))  # type: ignore[operator]
     assert other.dispatch_due().claimed == 0

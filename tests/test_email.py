@@ -22,7 +22,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from notification_fakes import FakeClock, add_appointment, configure_clinic
+from notification_fakes import FakeClock, SmtpServer, add_appointment, configure_clinic
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
@@ -34,6 +34,7 @@ from mic_desktop.models import OutboxMessage, Report, ReportAccessLog, ReportDoc
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.messaging.dispatcher import Dispatcher
 from mic_desktop.services.messaging.email import (
+    AmbiguousEmailError,
     Attachment,
     EmailConfigurationError,
     PermanentEmailError,
@@ -258,6 +259,17 @@ def test_refused_address_and_unreachable_server(plain_server: tuple[Inbox, int])
     with pytest.raises(TemporaryEmailError, match="could not be reached"):
         SmtpMailer(closed, None).send("dr@example.org", "x", "y")
     assert inbox.messages == []
+
+
+def test_a_line_dropped_once_the_message_was_handed_over_leaves_it_in_doubt() -> None:
+    with SmtpServer() as server:
+        server.drop_at_recipient = True  # before the message: safe to send again later
+        with pytest.raises(TemporaryEmailError, match="could not be reached"):
+            server.mailer().send("dr@example.org", "Report", "Attached.")
+        server.drop_at_recipient, server.drop_after_data = False, True
+        with pytest.raises(AmbiguousEmailError, match="may have been sent"):
+            server.mailer().send("dr@example.org", "Report", "Attached.", message_id="<m-1@x>")
+        assert server.message_ids() == ["<m-1@x>"]
 
 
 def _final_report(database: Database, *, with_document: bool) -> tuple[int, bytes]:

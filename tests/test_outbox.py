@@ -501,3 +501,51 @@ def test_undelivered_is_listed_and_an_opted_out_patient_is_not_messaged_again(
         session.get(Appointment, appointment_id).patient.sms_opt_in = False  # type: ignore[union-attr]
     with pytest.raises(ValidationError, match="opted out"):
         service.resend(message_id)
+
+
+def test_an_e_mail_in_doubt_is_for_reception_and_a_resend_keeps_its_message_id(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    _appointment(database)
+    message_id = "<mic-outbox-1@mic.example>"
+    with database.session() as session:
+        enqueue(
+            session,
+            idempotency_key="doubt:email",
+            kind="report_ready_doctor",
+            channel=Channel.EMAIL,
+            recipient="dr@example.org",
+            subject="Report ready",
+            body="Attached.",
+            due_at=START,
+        )
+        enqueue(
+            session,
+            idempotency_key="doubt:sms",
+            kind="test",
+            channel=Channel.SMS,
+            recipient="+263771234567",
+            body="Hello",
+            due_at=START,
+        )
+        session.execute(
+            update(OutboxMessage).values(
+                status="unknown",
+                attempts=1,
+                last_error="The connection broke; it may have been sent.",
+                provider_message_id=message_id,
+            )
+        )
+        ids = dict(session.execute(select(OutboxMessage.channel, OutboxMessage.id)).all())
+    service = OutboxService(database.session_factory, staff["reception"], "desk-1")
+    (listed,) = service.failed_messages(since=START - dt.timedelta(days=365))
+    assert listed.id == ids["email"] and listed.in_doubt and listed.can_resend
+    assert listed.state_label == "May have been sent — resend?"
+    with pytest.raises(ValidationError, match="checking with twilio"):
+        service.resend(ids["sms"])  # an SMS in doubt is looked up at Twilio, not resent
+    resent = service.resend(ids["email"])
+    assert (resent.status.value, resent.attempts, resent.last_error) == ("queued", 0, None)
+    assert resent.provider_message_id == message_id  # the copy is the same message
+    with database.session() as session:
+        (entry,) = session.scalars(select(AuditLog).where(AuditLog.action == "message_resent"))
+        assert entry.details["status"] == "unknown"

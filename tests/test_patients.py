@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from mic_desktop.db import Database
-from mic_desktop.models import AuditLog, Patient
+from mic_desktop.models import AuditLog, ClinicSettings, Patient
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.errors import StaleRecordError, ValidationError
 from mic_desktop.services.patients.details import PatientInput
@@ -99,6 +99,8 @@ def test_a_plan_needs_a_member_number(
 def test_date_of_birth_today_is_accepted_in_the_clinic_time_zone(
     database: Database, staff: dict[str, StaffAccount]
 ) -> None:
+    with database.session() as session:  # whatever zone the test database has
+        session.execute(update(ClinicSettings).values(time_zone="Africa/Harare"))
     # 23:30 UTC on Sunday is already Monday in Harare.
     clock = FakeClock(dt.datetime(2026, 11, 22, 23, 30, tzinfo=dt.UTC))
     service = PatientService(database.session_factory, staff["reception"], "desk-1", clock=clock)

@@ -16,6 +16,7 @@ from mic_desktop.models import (
     Report,
     ReportAccessAction,
     ReportAccessLog,
+    ReportDelivery,
     ReportDocument,
     Role,
 )
@@ -42,6 +43,7 @@ from tests.reporting_helpers import (
     Study,
     encrypted_pdf,
     large_pdf,
+    page_numbers,
     pdf_text,
     valid_pdf,
 )
@@ -177,7 +179,7 @@ def test_an_attached_pdf_is_stored_with_size_and_sha256(
 ) -> None:
     study = clinic.study()
     report_id, version = claimed(database, author, study)
-    data = valid_pdf("Outside report: CT abdomen, normal.")
+    data = valid_pdf("Outside report for T Moyo: CT abdomen, normal.")
 
     detail = reports(database, author, clock).attach_pdf(
         report_id, data, r"D:\reports\CT abdomen.pdf", expected_version=version
@@ -211,7 +213,7 @@ def test_the_pdf_of_a_final_report_is_replaced_only_through_an_addendum(
 ) -> None:
     study = clinic.study()
     report_id, version = claimed(database, author, study)
-    first = valid_pdf("First version of the report")
+    first = valid_pdf("First version of the report, Tendai Moyo")
     draft = reports(database, author, clock).attach_pdf(
         report_id, first, "first.pdf", expected_version=version
     )
@@ -222,7 +224,7 @@ def test_the_pdf_of_a_final_report_is_replaced_only_through_an_addendum(
         reports(database, author, clock).add_addendum(
             report_id, "Corrected laterality.", pdf=encrypted_pdf(), pdf_filename="x.pdf"
         )
-    replacement = valid_pdf("Corrected report: RIGHT knee")
+    replacement = valid_pdf("Corrected report for Moyo: RIGHT knee")
 
     detail = reports(database, author, clock).add_addendum(
         report_id, "Corrected laterality.", pdf=replacement, pdf_filename="corrected.pdf"
@@ -251,12 +253,16 @@ def test_every_access_path_writes_the_access_log(
 ) -> None:
     study = clinic.study()
     report_id, version = claimed(database, author, study)
-    data = valid_pdf("Attached report")
+    data = valid_pdf("Attached report of Tendai Moyo")
     draft = reports(database, author, clock).attach_pdf(
         report_id, data, "report.pdf", expected_version=version
     )
     reports(database, author, clock).finalise(
-        report_id, findings=FINDINGS, impression=IMPRESSION, expected_version=draft.version
+        report_id,
+        findings=FINDINGS,
+        impression=IMPRESSION,
+        expected_version=draft.version,
+        delivery=ReportDelivery.ATTACHED_PDF,
     )
     paths = [
         (author, ReportAccessAction.VIEW, None),
@@ -374,7 +380,7 @@ def test_addenda_after_an_attached_pdf_are_appended_as_pages(
 ) -> None:
     study = clinic.study()
     report_id, version = claimed(database, author, study)
-    attached = valid_pdf("Attached report text", pages=2)
+    attached = valid_pdf("Attached report text, Moyo", pages=2)
     draft = reports(database, author, clock).attach_pdf(
         report_id, attached, "attached.pdf", expected_version=version
     )
@@ -387,8 +393,10 @@ def test_addenda_after_an_attached_pdf_are_appended_as_pages(
 
     pages, text = pdf_text(file.content)
     assert pages == 3 and file.appended_addenda == 1
-    assert "Attached report text (page 1)" in text
+    assert "Attached report text, Moyo (page 1)" in text
     last_page = " ".join(PdfReader(io.BytesIO(file.content)).pages[2].extract_text().split())
     assert "Second opinion: agree." in last_page
-    assert "Addendum 1" in last_page and "Page 1 of 1" in last_page
+    assert "Addendum 1" in last_page
+    # One document: the attached pages are numbered with the appended addenda page.
+    assert page_numbers(file.content) == ["Page 1 of 3", "Page 2 of 3", "Page 3 of 3"]
     assert file.sha256 == hashlib.sha256(file.content).hexdigest()

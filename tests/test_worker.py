@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import signal
 import threading
+import time
 from argparse import ArgumentParser
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -28,6 +29,7 @@ from mic_desktop.db import Database
 from mic_desktop.models import OutboxMessage
 from mic_desktop.services.messaging.sms import TwilioSms
 from mic_desktop.worker import (
+    JOB_BACKUP,
     JOB_BALANCES,
     JOB_DELIVERY,
     JOB_DISPATCH,
@@ -101,7 +103,7 @@ def test_the_jobs_keep_time_only_in_memory_and_never_overlap(database: Database)
         assert isinstance(scheduler, BackgroundScheduler) and worker.running
         assert isinstance(scheduler._lookup_jobstore("default"), MemoryJobStore)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {JOB_REMINDERS, JOB_DISPATCH, JOB_DELIVERY, JOB_BALANCES}
+        assert set(jobs) == {JOB_REMINDERS, JOB_DISPATCH, JOB_DELIVERY, JOB_BALANCES, JOB_BACKUP}
         for job in jobs.values():
             assert (job.coalesce, job.max_instances) == (True, 1)
         assert jobs[JOB_DISPATCH].trigger.interval == dt.timedelta(seconds=30)
@@ -127,7 +129,11 @@ def test_stop_lets_the_message_in_hand_finish_and_gives_the_rest_back(
     assert _statuses(database) == {"sent": 2, "sending": 8, "queued": 10}
     stopper = threading.Thread(target=worker.stop)
     stopper.start()
-    while not worker.dispatcher.stopping:
+    # The claims not yet in flight go back at once, while the message in hand still waits
+    # for Twilio: other PCs may send them now.
+    deadline = time.monotonic() + WAIT
+    while _statuses(database) != {"sent": 2, "sending": 1, "queued": 17}:
+        assert time.monotonic() < deadline and stopper.is_alive()
         threading.Event().wait(0.01)
     twilio.proceed.set()
     stopper.join(WAIT)
@@ -137,7 +143,9 @@ def test_stop_lets_the_message_in_hand_finish_and_gives_the_rest_back(
         waiting = session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == "queued")
         ).all()
-    assert {(m.attempts, m.claimed_by, m.lease_expires_at) for m in waiting} == {(0, None, None)}
+    assert {
+        (m.attempts, m.claimed_by, m.claim_token, m.lease_expires_at, m.in_flight) for m in waiting
+    } == {(0, None, None, None, False)}
     assert len(twilio.posts()) == 3
 
 

@@ -5,6 +5,7 @@ mic-desktop db upgrade [--app-role ROLE]            migrate the schema (as the o
 mic-desktop db current                              show the schema revision
 mic-desktop user add --username U --role R          add a staff account
 mic-desktop user passwd U | user disable U          change a password, disable an account
+mic-desktop catalogue modality|room|scan-type|closure add|list   set the clinic up
 mic-desktop demo-data --patients N --months M --seed S
 mic-desktop doctor | worker | credentials | backup | restore
 
@@ -20,13 +21,13 @@ import sys
 from collections.abc import Sequence
 
 from mic_desktop import APP_TITLE, __version__
-from mic_desktop.cli import backup, credentials, db, demo, doctor, user, worker
+from mic_desktop.cli import backup, catalogue, credentials, db, demo, doctor, user, worker
 from mic_desktop.cli.common import CommandError
 from mic_desktop.config import SettingsError, resolve_database
 from mic_desktop.schema import SchemaError
 from mic_desktop.services.errors import ServiceError
 
-GROUPS = (db, user, demo, doctor, worker, credentials, backup)
+GROUPS = (db, user, catalogue, demo, doctor, worker, credentials, backup)
 """The command groups, in the order ``--help`` lists them."""
 
 

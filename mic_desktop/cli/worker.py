@@ -13,9 +13,10 @@ from mic_desktop.config import DatabaseTarget, Settings, workstation_name
 WORKER_HELP = """\
 Run the notification jobs without a window, e.g. on the clinic server: queue
 appointment and balance reminders, send the outbox (SMS through Twilio, e-mail
-through SMTP) and follow SMS delivery. Every front-desk PC runs the same jobs while
-the app is open; the database makes sure each message goes out once. Stops
-cleanly on Ctrl+C or SIGTERM.
+through SMTP) and follow SMS delivery; make the daily backup when it is due (set on
+the manager's Backup page). Every front-desk PC runs the same jobs while the app is
+open; the database makes sure each message goes out once and one PC makes the day's
+backup. Stops cleanly on Ctrl+C or SIGTERM.
 """
 
 

@@ -1,5 +1,11 @@
 """SQLAlchemy models of the clinic, one module per aggregate, re-exported here."""
 
+from mic_desktop.models.analytics import (
+    AppointmentDay,
+    CompletedDay,
+    PaymentDay,
+    ReportTurnaround,
+)
 from mic_desktop.models.appointment import (
     SLOT_RELEASING_STATUSES,
     Appointment,
@@ -9,6 +15,7 @@ from mic_desktop.models.appointment import (
     Urgency,
 )
 from mic_desktop.models.audit import AuditLog
+from mic_desktop.models.backup import BackupKind, BackupRecord, BackupState
 from mic_desktop.models.base import Base
 from mic_desktop.models.billing import (
     ClaimStatus,
@@ -18,7 +25,14 @@ from mic_desktop.models.billing import (
     PaymentMethod,
 )
 from mic_desktop.models.clinic_settings import ClinicSettings
-from mic_desktop.models.facility import Modality, Room, RoomOpeningHours, ScanType, ScanTypePrice
+from mic_desktop.models.facility import (
+    Closure,
+    Modality,
+    Room,
+    RoomOpeningHours,
+    ScanType,
+    ScanTypePrice,
+)
 from mic_desktop.models.feedback import PatientFeedback
 from mic_desktop.models.medical_aid import CoverageRule, MedicalAidPlan, MedicalAidScheme
 from mic_desktop.models.notification import (
@@ -31,10 +45,12 @@ from mic_desktop.models.patient import Patient, ReferringDoctor, Sex
 from mic_desktop.models.radiologist_schedule import RadiologistAvailability, RadiologistLeave
 from mic_desktop.models.report import (
     CriticalFinding,
+    IdentityCheck,
     Report,
     ReportAccessAction,
     ReportAccessLog,
     ReportAddendum,
+    ReportDelivery,
     ReportDocument,
     ReportStatus,
 )
@@ -44,16 +60,23 @@ __all__ = [
     "SLOT_RELEASING_STATUSES",
     "Appointment",
     "AppointmentAttachment",
+    "AppointmentDay",
     "AppointmentStatus",
     "AppointmentStatusChange",
     "AuditLog",
+    "BackupKind",
+    "BackupRecord",
+    "BackupState",
     "Base",
     "Channel",
     "ClaimStatus",
     "ClinicSettings",
+    "Closure",
+    "CompletedDay",
     "CoverageRule",
     "CriticalFinding",
     "DocumentCounter",
+    "IdentityCheck",
     "MedicalAidClaim",
     "MedicalAidPlan",
     "MedicalAidScheme",
@@ -64,6 +87,7 @@ __all__ = [
     "Patient",
     "PatientFeedback",
     "Payment",
+    "PaymentDay",
     "PaymentMethod",
     "RadiologistAvailability",
     "RadiologistLeave",
@@ -72,8 +96,10 @@ __all__ = [
     "ReportAccessAction",
     "ReportAccessLog",
     "ReportAddendum",
+    "ReportDelivery",
     "ReportDocument",
     "ReportStatus",
+    "ReportTurnaround",
     "Role",
     "Room",
     "RoomOpeningHours",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,6 +17,8 @@ class ClinicSettings(Base):
         CheckConstraint("id = 1", name="single_row"),
         CheckConstraint("idle_lock_minutes BETWEEN 1 AND 240", name="idle_lock_minutes"),
         CheckConstraint("report_pdf_max_mb BETWEEN 1 AND 200", name="report_pdf_max_mb"),
+        CheckConstraint("backup_keep BETWEEN 1 AND 365", name="backup_keep"),
+        CheckConstraint("check_in_minutes_before BETWEEN 0 AND 1440", name="check_in_window"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -36,6 +38,16 @@ class ClinicSettings(Base):
     report_pdf_max_mb: Mapped[int] = mapped_column(default=20)
     report_overdue_hours: Mapped[int] = mapped_column(default=48)
     critical_escalation_minutes: Mapped[int] = mapped_column(default=60)
+    # Reception may check a patient in from this many minutes before the start.
+    check_in_minutes_before: Mapped[int] = mapped_column(default=120, server_default=text("120"))
+    # The daily backup: written at this clinic time into this folder (empty: none), the
+    # newest ``backup_keep`` kept; ``backup_schedule_since`` is when it was last set.
+    backup_folder: Mapped[str] = mapped_column(Text, default="", server_default="")
+    backup_time: Mapped[dt.time] = mapped_column(
+        default=dt.time(22, 0), server_default=text("'22:00'")
+    )
+    backup_keep: Mapped[int] = mapped_column(default=14, server_default=text("14"))
+    backup_schedule_since: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

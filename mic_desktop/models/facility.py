@@ -1,10 +1,10 @@
-"""Modalities, rooms with opening hours, scan types with price history."""
+"""Modalities, rooms with opening hours, closures, scan types with price history."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mic_desktop.models.base import Base, Money, created_at_column
@@ -18,6 +18,8 @@ class Modality(Base):
     name: Mapped[str] = mapped_column(String(80))
     # Whether a radiologist must be on site while this modality scans (e.g. contrast CT).
     needs_radiologist_on_site: Mapped[bool] = mapped_column(default=False)
+    # An inactive modality keeps its rooms and scan types but offers no new ones.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
 
 
 class Room(Base):
@@ -39,12 +41,16 @@ class Room(Base):
 
 
 class RoomOpeningHours(Base):
-    """One opening period of a room on a weekday (0 = Monday), in the clinic's time zone."""
+    """One opening period of a room on a weekday (0 = Monday), in the clinic's time zone.
+
+    ``closes_at`` 00:00 means midnight at the end of the day, so 00:00-00:00 is open
+    24 hours; a period ending at midnight joins the next day's period starting at 00:00.
+    """
 
     __tablename__ = "room_opening_hours"
     __table_args__ = (
         CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
-        CheckConstraint("closes_at > opens_at", name="period"),
+        CheckConstraint("closes_at > opens_at OR closes_at = '00:00'", name="period"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +60,22 @@ class RoomOpeningHours(Base):
     closes_at: Mapped[dt.time]
 
     room: Mapped[Room] = relationship(back_populates="opening_hours")
+
+
+class Closure(Base):
+    """Days on which the whole clinic (``room_id`` NULL) or one room takes no bookings."""
+
+    __tablename__ = "closure"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    first_day: Mapped[dt.date] = mapped_column(index=True)
+    last_day: Mapped[dt.date]
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+    room: Mapped[Room | None] = relationship(lazy="joined")
 
 
 class ScanType(Base):

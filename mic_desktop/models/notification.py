@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mic_desktop.models.base import Base, created_at_column, enum_check
@@ -20,7 +20,9 @@ class OutboxStatus(StrEnum):
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
-    UNKNOWN = "unknown"  # the provider may or may not have it: look it up before resending
+    # The provider may or may not have it: an SMS is looked up at Twilio before any
+    # resend; an e-mail waits for reception to decide.
+    UNKNOWN = "unknown"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
@@ -59,12 +61,13 @@ class OutboxMessage(Base):
             "next_poll_at",
             postgresql_where=text("next_poll_at IS NOT NULL"),
         ),
-        # Reception's list of messages that did not reach the person.
+        # Reception's list of messages that did not reach the person (or may not have).
         Index(
             "ix_outbox_message_problem",
             "created_at",
             postgresql_where=text(
-                "status = 'failed' OR delivery_status IN ('undelivered', 'failed')"
+                "status = 'failed' OR delivery_status IN ('undelivered', 'failed') "
+                "OR (status = 'unknown' AND channel = 'email')"
             ),
         ),
     )
@@ -87,12 +90,17 @@ class OutboxMessage(Base):
     # makes it stale.
     appointment_start_at: Mapped[dt.datetime | None]
     lease_expires_at: Mapped[dt.datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))  # the workstation
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # one claim of one dispatcher
+    # The provider call of the current attempt has begun, so the provider may have the
+    # message: a row left ``sending`` with this set is in doubt, never sent blindly.
+    in_flight: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When a request for this row last went to the provider: the start of the window
     # to search at Twilio when the outcome is unknown.
     last_attempt_at: Mapped[dt.datetime | None]
     error_code: Mapped[str | None] = mapped_column(String(20))  # the provider's, e.g. 21211
-    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    # Twilio's message SID; for an e-mail its Message-ID, fixed at the first attempt.
+    provider_message_id: Mapped[str | None] = mapped_column(String(255))
     delivery_status: Mapped[str | None] = mapped_column(String(20))
     delivery_updated_at: Mapped[dt.datetime | None]
     next_poll_at: Mapped[dt.datetime | None]  # NULL once the delivery status is final

@@ -19,6 +19,22 @@ class ReportStatus(StrEnum):
     REVIEWED = "reviewed"
 
 
+class ReportDelivery(StrEnum):
+    """Which document leaves the clinic as the report of record."""
+
+    REPORT = "report"  # generated from the typed findings and impression
+    ATTACHED_PDF = "attached_pdf"  # the attached PDF; typed text is at most a private note
+    REPORT_WITH_APPENDIX = "report_with_appendix"  # generated, the attached PDF appended
+
+
+class IdentityCheck(StrEnum):
+    """What an attached PDF's text says about whose report it is."""
+
+    NAMED = "named"  # it names the patient's MRN, surname or the booking reference
+    NOT_NAMED = "not_named"  # none of them (a scan, or a document about someone else)
+    OTHER_EXAM = "other_exam"  # it names another booking of the same patient, not this one
+
+
 class ReportAccessAction(StrEnum):
     VIEW = "view"
     DOWNLOAD = "download"
@@ -33,6 +49,9 @@ class Report(Base):
         CheckConstraint(
             "status IN ('pending', 'in_progress') OR finalised_at IS NOT NULL",
             name="final_is_signed",
+        ),
+        CheckConstraint(
+            f"delivery IS NULL OR delivery IN ({enum_check(ReportDelivery)})", name="delivery"
         ),
         # The worklist: the few reports still open, found without reading the rest.
         Index(
@@ -53,6 +72,11 @@ class Report(Base):
     finalised_at: Mapped[dt.datetime | None]
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     signed_name: Mapped[str | None] = mapped_column(String(200))
+    # Set when finalised; NULL on drafts and on reports finalised before the choice existed
+    # (those deliver the current PDF when there is one, else the generated report).
+    delivery: Mapped[str | None] = mapped_column(String(30))
+    # Typed text that is not part of the delivered report (the PDF was delivered instead).
+    private_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     reviewed_at: Mapped[dt.datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = created_at_column()
@@ -91,6 +115,15 @@ class ReportDocument(Base):
     __table_args__ = (
         CheckConstraint("size_bytes > 0", name="size"),
         CheckConstraint("source IN ('attached', 'generated')", name="source"),
+        CheckConstraint(
+            f"identity_check IS NULL OR identity_check IN ({enum_check(IdentityCheck)})",
+            name="identity_check",
+        ),
+        CheckConstraint(
+            "identity_confirmed_at IS NULL OR (identity_confirmed_by_id IS NOT NULL"
+            " AND length(btrim(identity_confirmation_reason)) > 0)",
+            name="identity_confirmation",
+        ),
         # One current document per report (the newest replaces, older stay as history).
         Index(
             "uq_report_document_current",
@@ -111,6 +144,12 @@ class ReportDocument(Base):
     is_current: Mapped[bool] = mapped_column(default=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     uploaded_at: Mapped[dt.datetime] = created_at_column()
+    # Whether the PDF's text names the patient; when it does not, who confirmed it is
+    # this patient's report, when, and why (also in the audit log).
+    identity_check: Mapped[str | None] = mapped_column(String(20))
+    identity_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    identity_confirmed_at: Mapped[dt.datetime | None]
+    identity_confirmation_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CriticalFinding(Base):

@@ -6,6 +6,7 @@ the command line) may act through them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
@@ -40,6 +41,10 @@ class ClinicService:
         self._actor = actor
         self._workstation = workstation
         self._clock = clock
+
+    def now(self) -> dt.datetime:
+        """The current instant by this service's clock (what its rules compare with)."""
+        return self._clock()
 
     def _audit_change(
         self,

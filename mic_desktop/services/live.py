@@ -23,6 +23,7 @@ class LiveChannel(StrEnum):
     CATALOGUE = "mic_catalogue"  # scan types and prices, rooms and opening hours
     MEDICAL_AID = "mic_medical_aid"  # schemes, plans, coverage rules
     SCHEDULE = "mic_schedule"  # radiologists' availability and leave
+    BACKUP = "mic_backup"  # a backup started, finished or its schedule changed
 
 
 def notify(session: Session, channel: LiveChannel, record_id: object) -> None:

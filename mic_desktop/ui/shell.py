@@ -7,6 +7,7 @@ window. Logging out disposes the person's Database and shows the login window.
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import Sequence
 
@@ -38,7 +39,21 @@ def role_window_class(role: Role) -> type[RoleWindow]:
     """The window class of ``role``; importing it is safe off the GUI thread."""
     module, name = ROLE_WINDOWS[role]
     window: type[RoleWindow] = getattr(importlib.import_module(module), name)
+    freeze_loaded_objects()
     return window
+
+
+def freeze_loaded_objects() -> None:
+    """Leave what is loaded by now (modules, their tables and caches) out of full collections.
+
+    A full garbage collection walks every tracked object holding the GIL: with the
+    chart, PDF and database libraries loaded that stalls the GUI thread for a few
+    hundred milliseconds now and then. What exists here lives as long as the program
+    (the collection first frees what an earlier session left); later objects are
+    collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class Shell(QObject):

@@ -23,12 +23,13 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.ui.common.tasks import pending_task_count
+from tests.fixed_time import CLINIC_ZONE
 
 # Where UI tests leave the pictures a person looks at (git-ignored).
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 SCREENSHOTS.mkdir(exist_ok=True)
 
-HARARE = ZoneInfo("Africa/Harare")  # the clinic settings' default time zone
+HARARE = ZoneInfo("Africa/Harare")  # the demo clinic's time zone
 _numbers = itertools.count(1)
 
 
@@ -38,7 +39,8 @@ def wait_for_tasks_delivered(qtbot: QtBot, timeout: int = 10_000) -> None:
 
 
 def clinic_time(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hour, minute), HARARE)
+    """``day`` at ``hour:minute`` in the test database's clinic (tests/fixed_time.py)."""
+    return dt.datetime.combine(day, dt.time(hour, minute), CLINIC_ZONE)
 
 
 class ClinicData:

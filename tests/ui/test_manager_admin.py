@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,8 @@ from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.manager import files
 from mic_desktop.ui.manager.window import ManagerWindow
 from tests.conftest import TEST_PASSWORD
-from tests.ui.helpers import HARARE, ClinicData, clinic_time, wait_for_tasks_delivered
+from tests.fixed_time import CLINIC_NOW, clinic_clock
+from tests.ui.helpers import ClinicData, clinic_time, wait_for_tasks_delivered
 
 LIVE_MS = 2_000
 
@@ -28,7 +28,7 @@ LIVE_MS = 2_000
 @pytest.fixture
 def window(qtbot: QtBot, database: Database, staff) -> Iterator[ManagerWindow]:  # type: ignore[no-untyped-def]
     manager: StaffAccount = staff["manager"]
-    session = UserSession.open(manager, database.connection, "test-pc")
+    session = UserSession.open(manager, database.connection, "test-pc", clinic_clock())
     window = ManagerWindow(session)
     qtbot.addWidget(window)
     window.resize(1366, 768)
@@ -208,9 +208,10 @@ def test_template_preview_follows_the_typing_on_a_real_appointment(
     qtbot: QtBot, window: ManagerWindow, database: Database
 ) -> None:
     clinic = ClinicData(database)
-    today = dt.datetime.now(HARARE).date()
+    today = CLINIC_NOW.date()  # the window's clock
     clinic.appointment(clinic.patient("Ann", "Moyo"), clinic_time(today, 9, 30))
     page = open_page(qtbot, window, "templates")
+    assert page.day.date() == QDate(today)  # the clinic's today by the window's clock
     qtbot.waitUntil(lambda: page.list.count() > 0 and page.appointment.currentData() is not None)
     assert "Ann Moyo" in page.appointment.currentText()
     sms_row = next(
@@ -262,6 +263,7 @@ def test_audit_log_filters_pages_and_exports(
     assert not page.next_button.isEnabled()
 
     page.use_dates.setChecked(True)
+    assert page.last_day.date() == QDate(CLINIC_NOW.date())  # the clinic's today by the clock
     page.first_day.setDate(page.last_day.date().addDays(1))
     qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
     assert page.date_error.isVisible() and "before the first" in page.date_error.text()
@@ -292,7 +294,7 @@ def test_backup_writes_the_file_and_says_so_in_the_page(
     qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
     assert page.progress.isVisible() and not page.start_button.isEnabled()
     qtbot.waitUntil(lambda: page.result is not None or page.notice.is_error, timeout=60_000)
-    assert page.notice.text().startswith("Backup complete"), page.notice.text()
+    assert page.notice.text().startswith("Backup verified"), page.notice.text()
     assert target.stat().st_size > 1000
     assert TEST_PASSWORD not in page.notice.text()
 
@@ -437,11 +439,13 @@ def test_radiologist_working_week_and_leave(qtbot: QtBot, window: ManagerWindow)
 
     qtbot.mouseClick(page.leave_button, Qt.MouseButton.LeftButton)
     dialog = page.dialog
-    dialog.first_day.setDate(QDate.currentDate().addDays(10))
-    dialog.last_day.setDate(QDate.currentDate().addDays(8))
+    today = dialog.first_day.date()
+    assert today == QDate(CLINIC_NOW.date())  # the clinic's today by the window's clock
+    dialog.first_day.setDate(today.addDays(10))
+    dialog.last_day.setDate(today.addDays(8))
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(dialog.form.error_text("ends_at")))
-    dialog.last_day.setDate(QDate.currentDate().addDays(14))
+    dialog.last_day.setDate(today.addDays(14))
     qtbot.keyClicks(dialog.reason, "Conference")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "No booked appointment falls inside it" in page.notice.text())

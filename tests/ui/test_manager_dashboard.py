@@ -17,26 +17,30 @@ from mic_desktop.db import Database
 from mic_desktop.models import Role
 from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.services.analytics.chart_style import NO_DATA_TEXT
+from mic_desktop.services.analytics.periods import PeriodKind
 from mic_desktop.services.demo.loader import load_demo
 from mic_desktop.services.demo.spec import DemoSpec
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.manager import files
+from mic_desktop.ui.manager.chart_panel import ChartPanel
 from mic_desktop.ui.manager.dashboard import TAB_NAMES, DashboardPage
 from mic_desktop.ui.manager.window import ManagerWindow
+from tests.fixed_time import DEMO_TODAY, demo_clock
 from tests.ui.helpers import SCREENSHOTS, wait_for_tasks_delivered
 
 
-def figure_texts(panel) -> list[str]:  # type: ignore[no-untyped-def]
-    texts = [t.get_text() for ax in panel.figure.axes for t in ax.texts]
-    return texts + [t.get_text() for t in panel.figure.texts]
+def figure_texts(panel) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """What is written on the chart on screen (also read out as its description)."""
+    assert panel.canvas.accessibleDescription() == "; ".join(panel.canvas.texts)
+    return panel.canvas.texts
 
 
 @pytest.fixture
 def window(qtbot: QtBot, database: Database) -> Iterator[ManagerWindow]:
-    load_demo(database.session_factory, DemoSpec(patients=60, months=2, seed=7))
+    load_demo(database.session_factory, DemoSpec(patients=60, months=2, seed=7, today=DEMO_TODAY))
     accounts = StaffService(database.session_factory, actor=None, workstation="t").list_accounts()
     manager = next(a for a in accounts if a.role is Role.MANAGER)
-    session = UserSession.open(manager, database.connection, "test-pc")
+    session = UserSession.open(manager, database.connection, "test-pc", demo_clock())
     window = ManagerWindow(session)
     qtbot.addWidget(window)
     window.resize(1366, 768)
@@ -54,6 +58,16 @@ def open_dashboard(qtbot: QtBot, window: ManagerWindow) -> DashboardPage:
     return page
 
 
+def show_tab(qtbot: QtBot, page: DashboardPage, key: str) -> ChartPanel:
+    """Bring a chart's tab to the front and wait until its chart is drawn (off the GUI thread)."""
+    panel = page.panels[key]
+    page.tabs.setCurrentWidget(panel)
+    assert page.dashboard is not None
+    chart = next(chart for chart in page.dashboard.charts if chart.key == key)
+    qtbot.waitUntil(lambda: panel.canvas.drawn_chart is chart, timeout=15_000)
+    return panel
+
+
 def test_every_chart_tab_shows_its_chart_definition_and_numbers(
     qtbot: QtBot, window: ManagerWindow
 ) -> None:
@@ -64,11 +78,11 @@ def test_every_chart_tab_shows_its_chart_definition_and_numbers(
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == list(TAB_NAMES.values())
     drawn = 0
     for index, chart in enumerate(page.dashboard.charts):
-        page.tabs.setCurrentIndex(index)
-        panel = page.panels[chart.key]
+        panel = show_tab(qtbot, page, chart.key)
+        assert page.tabs.currentIndex() == index
         assert panel.title.text() == chart.title
         assert panel.definition.text() == chart.definition and chart.definition
-        assert panel.figure.axes, chart.key
+        assert panel.canvas.drawn_chart is chart and panel.canvas.drawings >= 1, chart.key
         assert panel.tables.count() == len(chart.tables)
         if not chart.is_empty:
             drawn += 1
@@ -99,7 +113,7 @@ def test_an_empty_period_says_no_data_on_every_chart(qtbot: QtBot, window: Manag
         timeout=15_000,
     )
     for chart in page.dashboard.charts:
-        panel = page.panels[chart.key]
+        panel = show_tab(qtbot, page, chart.key)
         if chart.key == "utilisation":  # rooms were open: 0 % used is a figure, not "no data"
             assert all(row.booked_minutes == 0 for row in chart.rows)
             continue
@@ -132,6 +146,55 @@ def test_the_dashboard_stays_responsive_and_shows_it_is_loading(
     assert page.dashboard is not None and page.dashboard.modality is not None
     assert page.dashboard.modality.id == page.modality_box.currentData()
     assert page.pdf_button.isEnabled()
+
+
+def test_only_the_chart_on_screen_is_drawn(qtbot: QtBot, window: ManagerWindow) -> None:
+    """A refresh draws the tab on screen; the other tabs draw their chart when shown."""
+    page = open_dashboard(qtbot, window)
+    volume = show_tab(qtbot, page, "volume")
+    hidden = [panel for key, panel in page.panels.items() if key != "volume"]
+    assert all(panel.canvas.drawings == 0 and not panel.canvas.texts for panel in hidden)
+
+    page.period_box.setCurrentIndex(page.period_box.findData(PeriodKind.YEAR))
+    qtbot.waitUntil(
+        lambda: (
+            page.busy.isHidden()
+            and page.dashboard is not None
+            and page.dashboard.period.kind is PeriodKind.YEAR
+            and volume.canvas.drawn_chart is page.dashboard.volume
+        ),
+        timeout=15_000,
+    )
+    wait_for_tasks_delivered(qtbot)
+    year = page.dashboard
+    for panel in hidden:  # given the year's chart, but nothing drawn or filled in yet
+        assert panel.chart is getattr(year, panel.key)
+        assert panel.canvas.drawings == 0 and panel.canvas.drawn_chart is None
+        assert panel.tables.count() == 0
+
+    revenue = show_tab(qtbot, page, "revenue")  # drawn when first shown
+    assert revenue.canvas.drawings >= 1 and revenue.canvas.texts  # its value labels
+    assert revenue.title.text() == year.revenue.title
+    assert revenue.tables.count() == len(year.revenue.tables)
+    assert all(panel.canvas.drawings == 0 for panel in hidden if panel is not revenue)
+
+    volume_drawings, revenue_drawings = volume.canvas.drawings, revenue.canvas.drawings
+    page.modality_box.setCurrentIndex(1)  # new data while the revenue tab is on screen
+    qtbot.waitUntil(
+        lambda: (
+            page.busy.isHidden()
+            and page.dashboard is not None
+            and page.dashboard.modality is not None
+            and revenue.canvas.drawn_chart is page.dashboard.revenue
+        ),
+        timeout=15_000,
+    )
+    wait_for_tasks_delivered(qtbot)
+    assert revenue.canvas.drawings > revenue_drawings  # drawn again at once
+    assert volume.canvas.drawings == volume_drawings  # hidden: not drawn again ...
+    assert volume.canvas.drawn_chart is year.volume
+    show_tab(qtbot, page, "volume")  # ... until it is shown
+    assert volume.canvas.drawings > volume_drawings
 
 
 def test_export_pdf_png_and_csv(
@@ -183,8 +246,7 @@ def test_screenshots_of_the_dashboard(qtbot: QtBot, window: ManagerWindow) -> No
     page = open_dashboard(qtbot, window)
     SCREENSHOTS.mkdir(exist_ok=True)
     for key in ("volume", "revenue", "attendance", "satisfaction", "utilisation"):
-        page.tabs.setCurrentWidget(page.panels[key])
-        page.panels[key].canvas.draw()
+        show_tab(qtbot, page, key)
         window.grab().save(str(SCREENSHOTS / f"manager-dashboard-{key}.png"))
     assert (SCREENSHOTS / "manager-dashboard-volume.png").exists()
 
@@ -209,10 +271,9 @@ def test_critical_results_are_shown_and_counted_in_the_sidebar(
 ) -> None:
     workplace = window.home
     page = workplace.pages["critical"]
-    loaded = [page.view, page.message]
-    qtbot.waitUntil(
+    qtbot.waitUntil(  # rows, or the message that there are none (not "Loading…")
         lambda: (
-            page.stack.currentWidget() in loaded and "Loading" not in page.message.headline.text()
+            page.stack.currentWidget() is page.view or "Loading" not in page.message.headline.text()
         )
     )
     rows = page.model.rows()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from mic_desktop.config import settings_path
 from mic_desktop.db import Connection, Database
@@ -25,6 +25,7 @@ from mic_desktop.ui.reception.messages import (
     FailedMessagesDialog,
 )
 from tests.conftest import TEST_PASSWORD, MemoryKeyring
+from tests.fixed_time import CLINIC_NOW, running_clock
 from tests.notification_fakes import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -37,12 +38,13 @@ from tests.notification_fakes import (
 from tests.ui.helpers import SCREENSHOTS, wait_for_tasks_delivered
 from tests.ui.test_ui_login import logged_in
 
-NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+NOW = CLINIC_NOW.astimezone(dt.UTC)  # the sessions' clock starts here
 
 
 def make_session(database: Database, account: StaffAccount) -> UserSession:
     own = Database(Connection(database.connection.url, database.connection.kind))
-    return UserSession(account, own, load_clinic_info(own.session_factory), "test-pc")
+    clinic = load_clinic_info(own.session_factory)
+    return UserSession(account, own, clinic, "test-pc", running_clock(NOW))
 
 
 @pytest.fixture
@@ -173,7 +175,7 @@ def test_failed_list_resend_and_live_update(
     dialog.grab().save(f"{SCREENSHOTS}/messages_failed_resent.png")
 
     # Another desk resends the undelivered reminder: the list follows within 2 s
-    other = OutboxService(database.session_factory, staff["reception"], "desk-2")
+    other = OutboxService(database.session_factory, staff["reception"], "desk-2", reception.clock)
     other.resend(messages["reminder"])
     qtbot.waitUntil(lambda: page.model.rowCount() == 0, timeout=2_000)
     assert page.stack.currentWidget() is page.message
@@ -206,6 +208,63 @@ def test_resend_refusal_is_shown_next_to_the_button(
     page.view.selectRow(row)
     qtbot.mouseClick(page.resend_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "opted out" in page.feedback.text(), timeout=5_000)
+
+
+def test_an_e_mail_that_may_have_been_sent_asks_reception_before_a_copy_goes(
+    qtbot: QtBot, reception: UserSession, database: Database, messages: dict[str, int]
+) -> None:
+    message_id = "<mic-outbox-report@mic.example>"
+    with database.session() as session:
+        enqueue(
+            session,
+            idempotency_key="report-ready-doctor:in-doubt",
+            kind="report_ready_doctor",
+            channel=Channel.EMAIL,
+            recipient="dr.chikore@example.org",
+            subject="Report ready: Tendai Moyo, CT head",
+            body="Dear Dr Chikore,\n\nThe report is attached.",
+            due_at=NOW - dt.timedelta(minutes=20),
+            appointment_id=messages["appointment"],
+        )
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.idempotency_key == "report-ready-doctor:in-doubt")
+            .values(
+                status="unknown",
+                attempts=1,
+                provider_message_id=message_id,
+                last_error="The connection to the mail server broke while the message was "
+                "being handed over (SMTPServerDisconnected); it may have been sent.",
+            )
+        )
+    dialog = FailedMessagesDialog(reception)
+    qtbot.addWidget(dialog)
+    dialog.resize(1366, 768)
+    dialog.open()
+    page = dialog.page
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5_000)
+    row = next(
+        r for r in range(page.proxy.rowCount())
+        if "dr.chikore@example.org" in rows_text(page.view)[r]
+    )  # fmt: skip
+    assert "May have been sent — resend?" in rows_text(page.view)[row]
+    status = page.proxy.index(row, page.proxy.columnCount() - 1)
+    assert "SMTPServerDisconnected" in status.data(Qt.ItemDataRole.ToolTipRole)
+    assert "3 need attention" in page.subtitle.text()
+    page.view.selectRow(row)
+    assert page.resend_button.isEnabled()
+    assert "may already have this e-mail" in page.feedback.text()
+    assert "same Message-ID" in page.feedback.text()
+    dialog.grab().save(f"{SCREENSHOTS}/messages_email_in_doubt.png")
+
+    qtbot.mouseClick(page.resend_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Queued again to dr.chikore" in page.feedback.text(), timeout=5_000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=5_000)
+    with database.session() as session:
+        resent = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.provider_message_id == message_id)
+        ).one()
+        assert resent.status == "queued"  # the copy goes with the same Message-ID
 
 
 def open_settings(qtbot: QtBot, session: UserSession, **options) -> MessagingSettingsDialog:  # type: ignore[no-untyped-def]

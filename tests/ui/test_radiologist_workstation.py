@@ -4,121 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
-from reportlab.pdfgen import canvas
-from sqlalchemy import update
 
 from mic_desktop.db import Database
-from mic_desktop.models import Report, ReportStatus
-from mic_desktop.services.admin.staff import StaffService
+from mic_desktop.models import ReportStatus
 from mic_desktop.services.reporting.worklist import WorklistScope, WorklistService
 from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.radiologist import context
 from mic_desktop.ui.radiologist.critical_results import CriticalResultsView
-from mic_desktop.ui.radiologist.editor import ReportEditor
-from mic_desktop.ui.radiologist.window import RadiologistWindow
-from tests.conftest import TEST_PASSWORD
-from tests.ui.helpers import ClinicData, wait_for_tasks_delivered
-
-FINDINGS = "Consolidation in the right lower lobe with a small effusion."
-IMPRESSION = "Right lower lobe pneumonia. Follow-up chest X-ray in six weeks."
-ADDENDUM = "Comparison with the outside CT: the effusion is new."
-
-
-def make_pdf(path: Path, text: str = "Dictated report") -> Path:
-    pdf = canvas.Canvas(str(path))
-    pdf.drawString(72, 720, text)
-    pdf.save()
-    return path
-
-
-def make_encrypted_pdf(path: Path) -> Path:
-    writer = PdfWriter()
-    writer.append(io.BytesIO(make_pdf(path.with_suffix(".plain.pdf")).read_bytes()))
-    writer.encrypt("secret")
-    with path.open("wb") as out:
-        writer.write(out)
-    return path
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
-
-
-class Desk:
-    """The test database with a patient who has a prior report and a study to report."""
-
-    def __init__(self, database: Database) -> None:
-        self.data = ClinicData(database)
-        self.database = database
-        patient = self.data.patient("Chipo", "Ncube")
-        earlier = dt.datetime.now(dt.UTC) - dt.timedelta(days=200)
-        prior_scan = self.data.appointment(
-            patient, earlier, status="completed", completed_at=earlier, scan=1
-        )
-        self.prior_report = self.data.report(prior_scan, "completed")
-        with database.session() as session:
-            session.execute(
-                update(Report)
-                .where(Report.id == self.prior_report)
-                .values(
-                    findings="Normal liver and gallbladder.",
-                    impression="Normal abdominal ultrasound.",
-                    signed_name="Dr Old Colleague",
-                )
-            )
-        done = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
-        self.appointment = self.data.appointment(
-            patient, done, status="completed", completed_at=done, urgency="urgent"
-        )
+from tests.ui.helpers import wait_for_tasks_delivered
+from tests.ui.radiologist_desk import (
+    ADDENDUM,
+    FINDINGS,
+    IMPRESSION,
+    PREVIEW_WAIT,
+    Desk,
+    claim_and_open,
+    make_encrypted_pdf,
+    make_pdf,
+    open_sessions,
+    open_window,
+    pdf_text,
+    select_row,
+)
 
 
 @pytest.fixture
 def sessions(database: Database, staff) -> Iterator[dict[str, UserSession]]:  # type: ignore[no-untyped-def]
-    second = StaffService(database.session_factory, actor=None, workstation="test-pc").add(
-        "radiologist2", "Dr Second Reader", "radiologist", TEST_PASSWORD, must_change_password=False
-    )
-    opened = {
-        "radiologist": UserSession.open(staff["radiologist"], database.connection, "pc-1"),
-        "second": UserSession.open(second, database.connection, "pc-2"),
-        "manager": UserSession.open(staff["manager"], database.connection, "pc-3"),
-    }
-    yield opened
-    for session in opened.values():
-        session.close()
-
-
-def open_window(qtbot: QtBot, session: UserSession) -> RadiologistWindow:
-    window = RadiologistWindow(session)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    wait_for_tasks_delivered(qtbot)
-    return window
-
-
-def select_row(qtbot: QtBot, window: RadiologistWindow, appointment_id: int) -> None:
-    qtbot.waitUntil(lambda: window.home.select_appointment(appointment_id))
-    assert window.home.selected().appointment_id == appointment_id
-
-
-def claim_and_open(qtbot: QtBot, window: RadiologistWindow, appointment_id: int) -> ReportEditor:
-    select_row(qtbot, window, appointment_id)
-    qtbot.mouseClick(window.home.claim_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(window.editors) == 1)
-    editor = next(iter(window.editors.values()))
-    qtbot.addWidget(editor)
-    qtbot.waitUntil(lambda: editor.detail is not None)
-    wait_for_tasks_delivered(qtbot)
-    return editor
+    yield from open_sessions(database, staff)
 
 
 def test_claim_write_attach_finalise_and_add_an_addendum(
@@ -158,14 +77,14 @@ def test_claim_write_attach_finalise_and_add_an_addendum(
     fake.write_text("this is not a PDF")
     encrypted = make_encrypted_pdf(tmp_path / "locked.pdf")
     for bad, words in ((fake, "not a PDF"), (encrypted, "password")):
-        monkeypatch.setattr(context, "choose_pdf_file", lambda _parent, f=bad: f)
+        monkeypatch.setattr(context, "choose_pdf_file", lambda _parent, _user, f=bad: f)
         qtbot.mouseClick(editor.attach_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(editor.pdf_error.isVisible)
         assert words in editor.pdf_error.text(), editor.pdf_error.text()
         assert editor.detail.documents == ()
 
     good = make_pdf(tmp_path / "dictated.pdf")
-    monkeypatch.setattr(context, "choose_pdf_file", lambda _parent: good)
+    monkeypatch.setattr(context, "choose_pdf_file", lambda _parent, _user: good)
     qtbot.mouseClick(editor.attach_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: editor.detail.current_document is not None)
     assert not editor.pdf_error.isVisible()
@@ -179,12 +98,17 @@ def test_claim_write_attach_finalise_and_add_an_addendum(
     qtbot.mouseClick(editor.finalise_button, Qt.MouseButton.LeftButton)
     dialog = editor.finalise_dialog
     assert dialog is not None and dialog.isVisible()
+    # The sign button waits for the preview of the delivered pages.
+    qtbot.waitUntil(dialog.sign_button.isEnabled, timeout=PREVIEW_WAIT)
+    assert dialog.sign_button.text() == "Sign and deliver the typed report (1 page)"
     qtbot.mouseClick(dialog.critical, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
     assert dialog.description_error.isVisible()  # flagged without a description
     qtbot.keyClicks(dialog.description, "Large right pleural effusion")
+    # The preview is made again with the critical result in it.
+    qtbot.waitUntil(dialog.sign_button.isEnabled, timeout=PREVIEW_WAIT)
     qtbot.mouseClick(dialog.sign_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: editor.detail.is_final)
+    qtbot.waitUntil(lambda: editor.detail.is_final, timeout=PREVIEW_WAIT)
     assert editor.findings.isReadOnly() and editor.impression.isReadOnly()
     assert "signed Test Radiologist" in editor.status_label.text()
     assert not editor.save_button.isEnabled() and not editor.attach_button.isEnabled()

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus, ClinicSettings
 from mic_desktop.services.accounts.auth import AuthService
+from mic_desktop.services.clock import Clock
 from mic_desktop.services.demo.loader import load_demo
 from mic_desktop.services.demo.spec import DemoSpec
 from mic_desktop.services.errors import SlotTakenError, ValidationError
@@ -31,14 +32,20 @@ from mic_desktop.ui.reception.booking_dialog import BookingDialog
 from mic_desktop.ui.reception.patient_dialog import PatientDialog
 from mic_desktop.ui.reception.payment_dialog import PaymentDialog
 from mic_desktop.ui.reception.window import ReceptionWindow
+from tests.fixed_time import DEMO_TODAY, demo_clock
 from tests.ui.helpers import HARARE, wait_for_tasks_delivered
 from tests.ui.helpers import SCREENSHOTS as SHOTS
 
 
 @pytest.fixture
+def clock() -> Clock:
+    """The demo clinic's "now": Wednesday 18 November 2026, 10:30 there, and running."""
+    return demo_clock()
+
+
+@pytest.fixture
 def demo(database: Database) -> Database:
-    today = dt.datetime.now(HARARE).date()
-    load_demo(database.session_factory, DemoSpec(patients=60, months=2, seed=7, today=today))
+    load_demo(database.session_factory, DemoSpec(patients=60, months=2, seed=7, today=DEMO_TODAY))
     return database
 
 
@@ -55,9 +62,11 @@ def opened_pdfs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 @pytest.fixture
-def reception(qtbot: QtBot, demo: Database) -> Iterator[ReceptionWindow]:
-    account = AuthService(demo.session_factory, "test-pc").login("reception", "reception-demo")
-    session = UserSession.open(account, demo.connection, "test-pc")
+def reception(qtbot: QtBot, demo: Database, clock: Clock) -> Iterator[ReceptionWindow]:
+    account = AuthService(demo.session_factory, "test-pc", clock).login(
+        "reception", "reception-demo"
+    )
+    session = UserSession.open(account, demo.connection, "test-pc", clock)
     window = ReceptionWindow(session)
     qtbot.addWidget(window)
     window.show()
@@ -70,13 +79,17 @@ def reception(qtbot: QtBot, demo: Database) -> Iterator[ReceptionWindow]:
     session.close()
 
 
-def other_desk(database: Database) -> tuple[BookingService, SchedulingService, PatientService]:
-    account = AuthService(database.session_factory, "desk-2").login("manager", "manager-demo")
+def other_desk(
+    database: Database, clock: Clock
+) -> tuple[BookingService, SchedulingService, PatientService]:
+    account = AuthService(database.session_factory, "desk-2", clock).login(
+        "manager", "manager-demo"
+    )
     sf = database.session_factory
     return (
-        BookingService(sf, account, "desk-2"),
-        SchedulingService(sf, account, "desk-2"),
-        PatientService(sf, account, "desk-2"),
+        BookingService(sf, account, "desk-2", clock),
+        SchedulingService(sf, account, "desk-2", clock),
+        PatientService(sf, account, "desk-2", clock),
     )
 
 
@@ -170,13 +183,13 @@ def test_register_book_confirm_check_in_pay_and_receipt(
 
 
 def test_late_cancel_needs_a_managers_password(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     with demo.session() as session:  # a week-long window: the next free slot is always "late"
         session.execute(update(ClinicSettings).values(late_cancellation_hours=24 * 7))
     scan = scheduling.scan_types()[0]
-    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    soon = clock() + dt.timedelta(hours=1)
     slot = scheduling.next_available(scan.id, count=1, after=soon)[0]
     patient = patients.search("mo")[0]
     details = booking.book(
@@ -209,10 +222,10 @@ def test_late_cancel_needs_a_managers_password(
 
 
 def test_book_updates_when_another_desk_books(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
     book = reception.home.book
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     scan = scheduling.scan_types()[0]
     slot = scheduling.next_available(scan.id, count=1)[0]
     book.go_to(slot.start_at.astimezone(HARARE).date())
@@ -230,9 +243,9 @@ def test_book_updates_when_another_desk_books(
 
 
 def test_returning_patient_into_next_free_slot_in_few_keys(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
-    _, _, patients = other_desk(demo)
+    _, _, patients = other_desk(demo, clock)
     target = patients.search("mo")[0]
     home = reception.home
     presses = 0
@@ -271,12 +284,12 @@ def test_returning_patient_into_next_free_slot_in_few_keys(
 
 
 def test_drag_a_block_to_reschedule(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     scan = scheduling.scan_types()[0]
     # From the start of a weekday, in one room, so a later slot the same day always exists.
-    morning = dt.datetime.now(HARARE).replace(hour=6, minute=0, second=0, microsecond=0)
+    morning = clock().astimezone(HARARE).replace(hour=6, minute=0, second=0, microsecond=0)
     morning += dt.timedelta(days=1)
     while morning.weekday() >= 5:
         morning += dt.timedelta(days=1)
@@ -324,9 +337,9 @@ def test_drag_a_block_to_reschedule(
 
 
 def test_slot_taken_by_another_desk_saves_nothing(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
-    booking, _, patients = other_desk(demo)
+    booking, _, patients = other_desk(demo, clock)
     home = reception.home
     patient = patients.search("mo")[0]
     home.show_patient(patient)
@@ -365,9 +378,9 @@ def test_slot_taken_by_another_desk_saves_nothing(
 
 
 def test_search_drops_stale_results_and_ignores_accents(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
-    _, _, patients = other_desk(demo)
+    _, _, patients = other_desk(demo, clock)
     target = patients.search("mo")[0]
     search = reception.home.search
     search.edit.setText("zz")
@@ -398,9 +411,11 @@ def test_week_view_of_one_room(qtbot: QtBot, reception: ReceptionWindow) -> None
     grab(reception, "book_week")
 
 
-def test_busy_day_screenshot(qtbot: QtBot, reception: ReceptionWindow, demo: Database) -> None:
+def test_busy_day_screenshot(
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
+) -> None:
     """The demo clinic's next working day, filled by another desk, with one block selected."""
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     people = patients.search("mo") + patients.search("ch") + patients.search("ma")
     made = []
     for number, scan in enumerate(scheduling.scan_types()[:12]):
@@ -438,11 +453,11 @@ def test_busy_day_screenshot(qtbot: QtBot, reception: ReceptionWindow, demo: Dat
 
 
 def test_feedback_kiosk_once_per_visit_and_staff_password_to_leave(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
     from mic_desktop.ui.reception.kiosk import FeedbackKiosk
 
-    _, scheduling, _ = other_desk(demo)
+    _, scheduling, _ = other_desk(demo, clock)
     today = scheduling.today()
     start = dt.datetime.combine(today - dt.timedelta(days=30), dt.time(), HARARE)
     entries = scheduling.appointment_book(start, start + dt.timedelta(days=29))
@@ -488,9 +503,9 @@ def test_feedback_kiosk_once_per_visit_and_staff_password_to_leave(
 
 
 def test_booking_with_doctor_letter_urgency_and_preauthorisation(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database, tmp_path: Path
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, tmp_path: Path, clock: Clock
 ) -> None:
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     context = reception.context
     insured = [p for p in patients.search("mo") + patients.search("ch") if p.plan_name]
     pair = next(
@@ -520,7 +535,7 @@ def test_booking_with_doctor_letter_urgency_and_preauthorisation(
     qtbot.waitUntil(lambda: dialog.doctor.currentText().startswith("Dr Rufaro Gumbo"))
 
     letter = tmp_path / "referral.pdf"
-    letter.write_bytes(booking.slip_pdf(_any_appointment(demo)))  # any small real PDF
+    letter.write_bytes(booking.slip_pdf(_any_appointment(demo, clock)))  # any small real PDF
     dialog.attach_letter_file(letter)
     qtbot.waitUntil(lambda: "referral.pdf" in dialog.letter_label.text())
     qtbot.mouseClick(dialog.urgent, Qt.MouseButton.LeftButton)
@@ -539,8 +554,8 @@ def test_booking_with_doctor_letter_urgency_and_preauthorisation(
     assert [x.filename for x in a.attachments] == ["referral.pdf"]
 
 
-def _any_appointment(database: Database) -> int:
-    _, scheduling, _ = other_desk(database)
+def _any_appointment(database: Database, clock: Clock) -> int:
+    _, scheduling, _ = other_desk(database, clock)
     today = scheduling.today()
     start = dt.datetime.combine(today - dt.timedelta(days=20), dt.time(), HARARE)
     return next(
@@ -551,11 +566,11 @@ def _any_appointment(database: Database) -> int:
 
 
 def test_slip_day_sheet_history_messages_and_refund(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database, opened_pdfs: list[Path]
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, opened_pdfs: list[Path], clock: Clock
 ) -> None:
     from mic_desktop.ui.reception.messages import AppointmentMessagesDialog
 
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     scan = scheduling.scan_types()[0]
     slot = scheduling.next_available(scan.id, count=1)[0]
     patient = patients.search("mo")[0]
@@ -648,11 +663,11 @@ def test_front_desk_shortcuts_and_escape(qtbot: QtBot, reception: ReceptionWindo
 
 
 def test_claim_settled_short_becomes_the_patients_balance(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
     from mic_desktop.ui.reception.claims import ClaimsDialog
 
-    booking, scheduling, patients = other_desk(demo)
+    booking, scheduling, patients = other_desk(demo, clock)
     context = reception.context
     insured = [p for p in patients.search("mo") + patients.search("ch") if p.plan_name]
     patient, scan, quote = next(
@@ -704,9 +719,9 @@ def test_claim_settled_short_becomes_the_patients_balance(
 
 
 def test_duplicate_warning_is_a_decision_and_edit_keeps_the_version(
-    qtbot: QtBot, reception: ReceptionWindow, demo: Database
+    qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
-    _, _, patients = other_desk(demo)
+    _, _, patients = other_desk(demo, clock)
     existing = patients.get(patients.search("mo")[0].id)
     home = reception.home
     reception.new_patient_action.trigger()

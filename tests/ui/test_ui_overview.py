@@ -11,7 +11,8 @@ from mic_desktop.db import Database
 from mic_desktop.models import AppointmentStatus, Urgency
 from mic_desktop.services.analytics.overview import OverviewService
 from mic_desktop.services.analytics.periods import Period
-from tests.ui.helpers import HARARE, ClinicData, clinic_time
+from tests.fixed_time import CLINIC_ZONE
+from tests.ui.helpers import ClinicData, clinic_time
 
 TODAY = dt.date(2026, 11, 24)
 NOW = clinic_time(TODAY, 10, 0)
@@ -24,7 +25,7 @@ def clinic(database: Database) -> ClinicData:
 
 @pytest.fixture
 def overview(database: Database) -> OverviewService:
-    return OverviewService(database.session_factory, HARARE, clock=lambda: NOW)
+    return OverviewService(database.session_factory, CLINIC_ZONE, clock=lambda: NOW)
 
 
 def test_day_appointments_are_todays_in_the_clinic_zone(
@@ -40,7 +41,7 @@ def test_day_appointments_are_todays_in_the_clinic_zone(
 
     rows = overview.day_appointments()
 
-    assert [r.start_at.astimezone(HARARE).strftime("%H:%M") for r in rows] == [
+    assert [r.start_at.astimezone(CLINIC_ZONE).strftime("%H:%M") for r in rows] == [
         "00:10",
         "09:00",
         "14:30",

@@ -5,9 +5,10 @@ whom) next to the scan type's current price; appointments keep the price they
 were booked at, so history and past bills never move. Every change is audited and
 announced on the catalogue channel.
 
-Rooms and their opening hours are kept in :mod:`mic_desktop.services.scheduling.rooms`;
-:class:`FacilityAdminService` builds on its :class:`RoomAdminService`, so the
-manager's catalogue page has one service for both.
+Rooms and their opening hours are kept in :mod:`mic_desktop.services.scheduling.rooms`,
+closures in :mod:`~mic_desktop.services.scheduling.closures` and modalities in
+:mod:`.modalities`; :class:`FacilityAdminService` builds on all three, so the
+manager's catalogue pages have one service.
 """
 
 from __future__ import annotations
@@ -22,21 +23,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mic_desktop.models import Modality, ScanType, ScanTypePrice, StaffUser
+from mic_desktop.services.admin.modalities import ModalityAdminService, ModalityInfo
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.formats import money
 from mic_desktop.services.live import LiveChannel, notify
 from mic_desktop.services.records import check_version
-from mic_desktop.services.scheduling.rooms import RoomAdminService
+from mic_desktop.services.scheduling.closures import ClosureAdminService
+
+__all__ = ["FacilityAdminService", "ModalityInfo", "PriceChange", "ScanTypeDraft", "ScanTypeInfo"]
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
 MAX_PRICE = Decimal("9999999999.99")
-
-
-@dataclass(frozen=True)
-class ModalityInfo:
-    id: int
-    code: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -90,17 +87,10 @@ class PriceChange:
     changed_by: str | None
 
 
-class FacilityAdminService(RoomAdminService):
-    """Scan types and prices, and (from :class:`RoomAdminService`) rooms and opening hours."""
+class FacilityAdminService(ModalityAdminService, ClosureAdminService):
+    """Scan types and prices; modalities, closures, rooms and opening hours from the bases."""
 
     # -- lookups --------------------------------------------------------------------
-
-    def modalities(self) -> list[ModalityInfo]:
-        with self._sessions() as session:
-            rows = session.execute(
-                select(Modality.id, Modality.code, Modality.name).order_by(Modality.name)
-            ).all()
-        return [ModalityInfo(*row) for row in rows]
 
     def scan_types(self, *, include_inactive: bool = True) -> list[ScanTypeInfo]:
         query = select(ScanType).join(Modality).order_by(Modality.code, ScanType.name)
@@ -166,7 +156,7 @@ class FacilityAdminService(RoomAdminService):
                 "scan_type",
                 row.id,
             )
-            self._modality(session, draft.modality_id)
+            self._modality(session, draft.modality_id, row.modality_id)
             _refuse_taken_code(session, draft.code, row.id)
             changes = self._changes(row, _draft_values(draft))
             if changes:

@@ -52,6 +52,7 @@ class ClinicSettingsForm:
     report_pdf_max_mb: int
     report_overdue_hours: int
     critical_escalation_minutes: int
+    check_in_minutes_before: int = 120
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,13 @@ def validate(form: ClinicSettingsForm) -> ClinicSettingsForm:
         "critical_escalation_minutes",
         "Critical results escalate after 5 to 1440 minutes.",
     )
+    _between(
+        form.check_in_minutes_before,
+        0,
+        1440,
+        "check_in_minutes_before",
+        "Check-in opens 0 to 1440 minutes before the appointment.",
+    )
     return ClinicSettingsForm(
         name=name,
         address=address,
@@ -193,6 +201,7 @@ def validate(form: ClinicSettingsForm) -> ClinicSettingsForm:
         report_pdf_max_mb=form.report_pdf_max_mb,
         report_overdue_hours=form.report_overdue_hours,
         critical_escalation_minutes=form.critical_escalation_minutes,
+        check_in_minutes_before=form.check_in_minutes_before,
     )
 
 

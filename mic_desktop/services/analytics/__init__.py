@@ -1,5 +1,6 @@
-"""What the dashboard counts: periods in the clinic's time zone, one query per chart
-(aggregated in PostgreSQL), the frozen results, the matplotlib figures and the exports.
+"""What the dashboard counts: periods in the clinic's time zone, the charts' queries
+(aggregated in PostgreSQL, most from daily roll-ups that triggers keep in the
+transaction of every change), the frozen results, the matplotlib figures and the exports.
 
 The rest of the program uses :class:`~.queries.AnalyticsService` (the figures),
 :mod:`.periods` (which days a period covers), :mod:`.charts` (drawing on a Figure),

@@ -1,18 +1,21 @@
 """The dashboard's charts drawn on a matplotlib :class:`Figure` (never pyplot).
 
 One function per chart takes the chart's dataclass and a figure, clears the figure
-and draws into it, so the Qt canvas of the manager window and the PDF/PNG export
-share the same code. Figures use constrained layout. An empty period draws a clear
-"No data for this period" message in the axes, never an empty axis. The colours,
-sizes, axes and legends every chart shares are in :mod:`.chart_style`.
+and draws into it, so the manager window's charts (rendered by :func:`render_rgba`
+off the GUI thread) and the PDF/PNG export share the same code. Figures use
+constrained layout. An empty period draws a clear "No data for this period"
+message in the axes, never an empty axis. The colours, sizes, axes and legends
+every chart shares are in :mod:`.chart_style`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
@@ -59,9 +62,36 @@ MAX_LABELLED_ROOMS = 10
 TOP_SCAN_TYPES = 12
 
 
-def new_figure(width_px: int = 960, height_px: int = 480, dpi: int = 100) -> Figure:
-    """A figure with constrained layout, for export (the Qt canvas brings its own)."""
+def new_figure(width_px: int = 960, height_px: int = 480, dpi: float = 100) -> Figure:
+    """A figure with constrained layout, ``width_px`` x ``height_px`` at ``dpi``."""
     return Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, layout="constrained")
+
+
+@dataclass(frozen=True)
+class ChartPixels:
+    """A chart rendered for the screen: the picture, 4 bytes (RGBA) a pixel, and its words."""
+
+    rgba: bytes
+    width: int
+    height: int
+    texts: tuple[str, ...]  # what is written on the chart: value labels, notes, "no data"
+
+
+def render_rgba(chart: Chart, width_px: int, height_px: int, dpi: float = 100) -> ChartPixels:
+    """Draw ``chart`` on a new white figure and render it with Agg, at ``width_px`` x ``height_px``.
+
+    Every call has its own figure and renderer, so it may run off the GUI thread; the
+    figure is not kept.
+    """
+    figure = new_figure(width_px, height_px, dpi)
+    figure.set_facecolor("white")
+    draw_chart(chart, figure)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    width, height = canvas.get_width_height(physical=True)
+    written = [text for axes in figure.axes for text in axes.texts] + list(figure.texts)
+    texts = tuple(text.get_text() for text in written if text.get_text())
+    return ChartPixels(bytes(canvas.buffer_rgba()), width, height, texts)
 
 
 def draw_chart(chart: Chart, figure: Figure, *, titled: bool = False) -> None:

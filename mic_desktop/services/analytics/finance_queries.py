@@ -1,8 +1,9 @@
 """The money charts' queries: revenue by scan type over time and by payment method,
 and medical-aid cover against co-payments and shortfalls.
 
-Each function reads one chart inside the caller's snapshot, aggregated in PostgreSQL,
-counting what :mod:`.counting` defines.
+Each function reads one chart inside the caller's snapshot from a daily roll-up
+(:class:`PaymentDay`, :class:`CompletedDay`: kept by triggers in the transaction of
+every payment, appointment and claim change), counting what :mod:`.counting` defines.
 """
 
 from __future__ import annotations
@@ -10,26 +11,24 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import DateTime, cast, func, select
 from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
-    Appointment,
-    AppointmentStatus,
-    MedicalAidClaim,
+    CompletedDay,
     MedicalAidPlan,
     MedicalAidScheme,
-    Payment,
+    PaymentDay,
     PaymentMethod,
     ScanType,
 )
+from mic_desktop.models.analytics import NONE
 from mic_desktop.services.analytics.counting import (
     DEFINITION_MEDICAL_AID,
     DEFINITION_REVENUE,
     DEFINITION_REVENUE_BY_SCAN,
     QueryContext,
     bucket_labels,
-    starts_between,
 )
 from mic_desktop.services.analytics.finance_results import (
     NOT_LINKED,
@@ -49,46 +48,36 @@ NO_MEDICAL_AID = "No medical aid (self-paying)"
 # -- revenue --------------------------------------------------------------------------
 
 
-def _revenue_scope(query: Select, ctx: QueryContext) -> Select:  # type: ignore[type-arg]
-    """The payments revenue adds up: taken in the period (refunds are negative rows)."""
-    query = (
-        query.select_from(Payment)
-        .outerjoin(Appointment, Appointment.id == Payment.appointment_id)
-        .outerjoin(ScanType, ScanType.id == Appointment.scan_type_id)
-        .where(Payment.received_at >= ctx.start, Payment.received_at < ctx.end)
-    )
-    return ctx.by_modality(query, ScanType.modality_id)
-
-
 def revenue_chart(session: Session, ctx: QueryContext) -> RevenueChart:
-    bucket = ctx.bucket_of(ctx.local(Payment.received_at)).label("bucket")
-    by_scan = session.execute(
-        _revenue_scope(
-            select(bucket, ScanType.id, ScanType.name, func.sum(Payment.amount)), ctx
-        ).group_by("bucket", ScanType.id, ScanType.name)
-    ).all()
-    refund = Payment.amount < 0
-    by_method = session.execute(
-        _revenue_scope(
-            select(
-                Payment.method,
-                func.count().filter(~refund),
-                func.coalesce(func.sum(Payment.amount).filter(~refund), ZERO),
-                func.coalesce(-func.sum(Payment.amount).filter(refund), ZERO),
-            ),
-            ctx,
-        )
-        .group_by(Payment.method)
-        .order_by(func.sum(Payment.amount).desc())
-    ).all()
-
+    """Payments taken in the period (refunds are negative rows), from the daily roll-up."""
+    day = PaymentDay
+    bucket = ctx.bucket_of(cast(day.day, DateTime)).label("bucket")
+    keys = (bucket, day.scan_type_id, ScanType.name, day.method, day.is_refund)
+    query = (
+        select(*keys, func.sum(day.payments), func.sum(day.amount))
+        .select_from(day)
+        .outerjoin(ScanType, ScanType.id == day.scan_type_id)
+        .where(day.day.between(ctx.period.first_day, ctx.period.last_day))
+        .group_by(*keys)
+        .order_by(day.method)
+    )
     labels = bucket_labels(ctx.period)
     index = {start: i for i, (start, _label) in enumerate(labels)}
     amounts: dict[int | None, list[Decimal]] = defaultdict(lambda: [ZERO] * len(labels))
     names: dict[int | None, str] = {None: NOT_LINKED}
-    for day, scan_type_id, name, amount in by_scan:
-        amounts[scan_type_id][index[day]] += amount
-        names[scan_type_id] = name if scan_type_id is not None else NOT_LINKED
+    by_method: dict[str, list] = {}  # type: ignore[type-arg]  # payments, received, refunded
+    for start, scan_type_id, name, method, is_refund, payments, amount in session.execute(
+        ctx.by_modality(query, ScanType.modality_id)
+    ):
+        key = None if scan_type_id == NONE else scan_type_id
+        amounts[key][index[start]] += amount
+        names[key] = name if key is not None else NOT_LINKED
+        taken = by_method.setdefault(method, [0, ZERO, ZERO])
+        if is_refund:
+            taken[2] -= amount
+        else:
+            taken[0] += payments
+            taken[1] += amount
     ranked = sorted(
         (key for key in amounts if key is not None),
         key=lambda key: (-sum(amounts[key]), names[key]),
@@ -106,9 +95,12 @@ def revenue_chart(session: Session, ctx: QueryContext) -> RevenueChart:
         )
     if None in amounts:
         series.append(RevenueSeries(NOT_LINKED, tuple(amounts[None])))
-    methods = tuple(
-        MethodRevenue(method, _method_label(method), count, received, refunded)
-        for method, count, received, refunded in by_method
+    methods = sorted(
+        (
+            MethodRevenue(method, _method_label(method), count, received, refunded)
+            for method, (count, received, refunded) in by_method.items()
+        ),
+        key=lambda method: -method.net,
     )
     return RevenueChart(
         "Revenue",
@@ -118,7 +110,7 @@ def revenue_chart(session: Session, ctx: QueryContext) -> RevenueChart:
         tuple(start for start, _label in labels),
         tuple(label for _start, label in labels),
         tuple(series),
-        methods,
+        tuple(methods),
     )
 
 
@@ -133,29 +125,26 @@ def _method_label(method: str) -> str:
 
 
 def medical_aid_chart(session: Session, ctx: QueryContext) -> MedicalAidChart:
-    total = lambda column: func.coalesce(func.sum(column), ZERO)  # noqa: E731
+    """Completed appointments of the period by medical aid, from the daily roll-up."""
+    day = CompletedDay
     query = (
         select(
             MedicalAidScheme.id,
             MedicalAidScheme.name,
-            func.count(Appointment.id),
-            total(Appointment.price),
-            total(Appointment.medical_aid_cover),
-            total(Appointment.patient_copay),
-            total(MedicalAidClaim.claimed_amount),
-            total(MedicalAidClaim.settled_amount),
-            total(MedicalAidClaim.shortfall),
-            func.count(MedicalAidClaim.id).filter(MedicalAidClaim.status == "submitted"),
+            func.sum(day.appointments),
+            func.sum(day.price),
+            func.sum(day.medical_aid_cover),
+            func.sum(day.patient_copay),
+            func.sum(day.claimed),
+            func.sum(day.settled),
+            func.sum(day.shortfall),
+            func.sum(day.open_claims),
         )
-        .select_from(Appointment)
-        .join(ScanType, ScanType.id == Appointment.scan_type_id)
-        .outerjoin(MedicalAidPlan, MedicalAidPlan.id == Appointment.medical_aid_plan_id)
+        .select_from(day)
+        .join(ScanType, ScanType.id == day.scan_type_id)
+        .outerjoin(MedicalAidPlan, MedicalAidPlan.id == day.plan_id)
         .outerjoin(MedicalAidScheme, MedicalAidScheme.id == MedicalAidPlan.scheme_id)
-        .outerjoin(MedicalAidClaim, MedicalAidClaim.appointment_id == Appointment.id)
-        .where(
-            starts_between(ctx.start, ctx.end),
-            Appointment.status == AppointmentStatus.COMPLETED.value,
-        )
+        .where(day.day.between(ctx.period.first_day, ctx.period.last_day))
         .group_by(MedicalAidScheme.id, MedicalAidScheme.name)
     )
     rows = [

@@ -2,7 +2,9 @@
 trend, latest comments) and radiologists' report turnaround.
 
 Each function reads one chart inside the caller's snapshot, aggregated in PostgreSQL,
-counting what :mod:`.counting` defines.
+counting what :mod:`.counting` defines; the turnaround from the hours kept beside each
+final report by triggers (:class:`ReportTurnaround`), so it does not join every
+appointment.
 """
 
 from __future__ import annotations
@@ -10,7 +12,13 @@ from __future__ import annotations
 from sqlalchemy import Float, Select, cast, func, select, text
 from sqlalchemy.orm import Session
 
-from mic_desktop.models import Appointment, PatientFeedback, Report, ScanType, StaffUser
+from mic_desktop.models import (
+    Appointment,
+    PatientFeedback,
+    ReportTurnaround,
+    ScanType,
+    StaffUser,
+)
 from mic_desktop.services.analytics.counting import (
     DEFINITION_SATISFACTION,
     DEFINITION_TURNAROUND,
@@ -41,13 +49,14 @@ LATEST_COMMENTS = 8
 def satisfaction_chart(session: Session, ctx: QueryContext) -> SatisfactionChart:
     feedback = PatientFeedback
 
-    def scoped(query: Select) -> Select:  # type: ignore[type-arg]
-        query = (
-            query.select_from(feedback)
-            .join(Appointment, Appointment.id == feedback.appointment_id)
-            .join(ScanType, ScanType.id == Appointment.scan_type_id)
-            .where(feedback.submitted_at >= ctx.start, feedback.submitted_at < ctx.end)
+    def scoped(query: Select, scan: bool = False) -> Select:  # type: ignore[type-arg]
+        query = query.select_from(feedback).where(
+            feedback.submitted_at >= ctx.start, feedback.submitted_at < ctx.end
         )
+        if scan or ctx.modality_id is not None:  # every feedback has its appointment
+            query = query.join(Appointment, Appointment.id == feedback.appointment_id).join(
+                ScanType, ScanType.id == Appointment.scan_type_id
+            )
         return ctx.by_modality(query, ScanType.modality_id)
 
     columns = []
@@ -91,7 +100,8 @@ def satisfaction_chart(session: Session, ctx: QueryContext) -> SatisfactionChart
                 feedback.overall,
                 feedback.would_recommend,
                 feedback.comments,
-            )
+            ),
+            scan=True,
         )
         .where(func.btrim(feedback.comments) != "")
         .order_by(feedback.submitted_at.desc(), feedback.id.desc())
@@ -117,33 +127,29 @@ def satisfaction_chart(session: Session, ctx: QueryContext) -> SatisfactionChart
 
 
 def turnaround_chart(session: Session, ctx: QueryContext) -> TurnaroundChart:
-    hours = func.extract("epoch", Report.finalised_at - Appointment.scan_completed_at) / 3600
-    signer = func.coalesce(Report.finalised_by_id, Report.radiologist_id)
+    """From each final report's turnaround kept beside it (:class:`ReportTurnaround`)."""
+    turnaround = ReportTurnaround
     query = (
         select(
             StaffUser.id,
             StaffUser.full_name,
             func.grouping(StaffUser.id, StaffUser.full_name),
             func.count(),
-            cast(func.percentile_cont(0.5).within_group(hours), Float),
-            cast(func.percentile_cont(0.9).within_group(hours), Float),
+            cast(func.percentile_cont(0.5).within_group(turnaround.hours), Float),
+            cast(func.percentile_cont(0.9).within_group(turnaround.hours), Float),
         )
-        .select_from(Report)
-        .join(Appointment, Appointment.id == Report.appointment_id)
-        .join(ScanType, ScanType.id == Appointment.scan_type_id)
-        .outerjoin(StaffUser, StaffUser.id == signer)
-        .where(
-            Report.finalised_at >= ctx.start,
-            Report.finalised_at < ctx.end,
-            Appointment.scan_completed_at.is_not(None),
-        )
+        .select_from(turnaround)
+        .outerjoin(StaffUser, StaffUser.id == turnaround.signer_id)
+        .where(turnaround.finalised_at >= ctx.start, turnaround.finalised_at < ctx.end)
         # One row per radiologist plus the all-radiologists row (the empty grouping set).
         .group_by(text("GROUPING SETS ((staff_user.id, staff_user.full_name), ())"))
     )
+    if ctx.modality_id is not None:
+        query = query.join(ScanType, ScanType.id == turnaround.scan_type_id).where(
+            ScanType.modality_id == ctx.modality_id
+        )
     rows, overall = [], None
-    for staff_id, name, is_total, count, median, p90 in session.execute(
-        ctx.by_modality(query, ScanType.modality_id)
-    ):
+    for staff_id, name, is_total, count, median, p90 in session.execute(query):
         if is_total:
             overall = TurnaroundRow(None, "All radiologists", count, median, p90) if count else None
         else:

@@ -1,11 +1,12 @@
-"""The manager's analytics: :class:`AnalyticsService`, one query per chart, aggregated
-in PostgreSQL.
+"""The manager's analytics: :class:`AnalyticsService`, every chart aggregated in PostgreSQL.
 
 Every chart covers a :class:`Period` (whole days in the clinic's time zone) and an
 optional modality, and says what it counts in one line; what counts is written once,
-in :mod:`.counting`. The queries live by theme: :mod:`.appointment_queries` (volume,
-popularity, attendance, utilisation), :mod:`.finance_queries` (revenue, medical aid)
-and :mod:`.quality_queries` (satisfaction, turnaround).
+in :mod:`.counting`. The queries live by theme: :mod:`.appointment_counts` (volume,
+popularity and attendance from one pass over the appointments' daily roll-up),
+:mod:`.appointment_queries` (utilisation), :mod:`.finance_queries` (revenue and
+medical aid, from their roll-ups) and :mod:`.quality_queries` (satisfaction,
+turnaround).
 
 :meth:`AnalyticsService.load_dashboard` reads every chart in one read-only
 snapshot; the UI calls it off the GUI thread.
@@ -21,12 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.models import ClinicSettings, Modality
 from mic_desktop.services.accounts.auth import StaffAccount
-from mic_desktop.services.analytics.appointment_queries import (
+from mic_desktop.services.analytics.appointment_counts import (
+    appointment_counts,
     attendance_chart,
     popularity_chart,
-    utilisation_chart,
     volume_chart,
 )
+from mic_desktop.services.analytics.appointment_queries import utilisation_chart
 from mic_desktop.services.analytics.appointment_results import (
     AttendanceChart,
     PopularityChart,
@@ -65,7 +67,7 @@ class AnalyticsService(ClinicService):
     def today(self) -> dt.date:
         """Today in the clinic (the anchor of "this week", "this month" ...)."""
         with self._sessions() as session:
-            zone = ZoneInfo(_settings(session).time_zone)
+            zone = ZoneInfo(_settings(session)[0])
         return self._clock().astimezone(zone).date()
 
     def modalities(self) -> list[ModalityChoice]:
@@ -81,14 +83,15 @@ class AnalyticsService(ClinicService):
         """Every chart for ``period`` and ``modality_id`` (None: all), in one snapshot."""
         with self._snapshot() as session:
             ctx = self._context(session, period, modality_id)
+            counts = appointment_counts(session, ctx)
             return Dashboard(
                 letterhead=load_letterhead(session),
                 period=period,
                 modality=_modality(session, modality_id),
                 generated_at=ctx.now,
-                volume=volume_chart(session, ctx),
-                popularity=popularity_chart(session, ctx),
-                attendance=attendance_chart(session, ctx),
+                volume=volume_chart(ctx, counts),
+                popularity=popularity_chart(ctx, counts),
+                attendance=attendance_chart(ctx, counts),
                 revenue=revenue_chart(session, ctx),
                 medical_aid=medical_aid_chart(session, ctx),
                 satisfaction=satisfaction_chart(session, ctx),
@@ -101,17 +104,20 @@ class AnalyticsService(ClinicService):
     def volume(self, period: Period, modality_id: int | None = None) -> VolumeChart:
         """Appointments per day, week or month, against the same period a year earlier."""
         with self._snapshot() as session:
-            return volume_chart(session, self._context(session, period, modality_id))
+            ctx = self._context(session, period, modality_id)
+            return volume_chart(ctx, appointment_counts(session, ctx))
 
     def popularity(self, period: Period, modality_id: int | None = None) -> PopularityChart:
         """Appointments per scan type, most booked first."""
         with self._snapshot() as session:
-            return popularity_chart(session, self._context(session, period, modality_id))
+            ctx = self._context(session, period, modality_id)
+            return popularity_chart(ctx, appointment_counts(session, ctx))
 
     def attendance(self, period: Period, modality_id: int | None = None) -> AttendanceChart:
         """Completion, no-show and late-cancellation rates over time."""
         with self._snapshot() as session:
-            return attendance_chart(session, self._context(session, period, modality_id))
+            ctx = self._context(session, period, modality_id)
+            return attendance_chart(ctx, appointment_counts(session, ctx))
 
     def revenue(self, period: Period, modality_id: int | None = None) -> RevenueChart:
         """Net revenue by scan type over time, and by payment method."""
@@ -145,11 +151,12 @@ class AnalyticsService(ClinicService):
         session = self._sessions()
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         session.execute(text("SET TRANSACTION READ ONLY"))
+        session.execute(text("SET LOCAL work_mem = '32MB'"))  # a year's turnaround sorts in memory
         return session
 
     def _context(self, session: Session, period: Period, modality_id: int | None) -> QueryContext:
-        settings = _settings(session)
-        zone = ZoneInfo(settings.time_zone)
+        time_zone, currency, late_cancellation_hours = _settings(session)
+        zone = ZoneInfo(time_zone)
         start, end = period.bounds(zone)
         return QueryContext(
             period=period,
@@ -158,14 +165,26 @@ class AnalyticsService(ClinicService):
             end=end,
             now=self._clock(),
             modality_id=modality_id,
-            currency=settings.currency,
-            late_cancellation_hours=settings.late_cancellation_hours,
+            currency=currency,
+            late_cancellation_hours=late_cancellation_hours,
         )
 
 
-def _settings(session: Session) -> ClinicSettings:
-    settings = session.get(ClinicSettings, 1)
-    return settings if settings is not None else ClinicSettings(id=1)
+def _settings(session: Session) -> tuple[str, str, int]:
+    """The clinic's time zone, currency and late-cancellation hours (defaults before setup)."""
+    settings = ClinicSettings
+    row = session.execute(
+        select(settings.time_zone, settings.currency, settings.late_cancellation_hours).where(
+            settings.id == 1
+        )
+    ).one_or_none()
+    if row is None:
+        columns = settings.__table__.c
+        return tuple(  # type: ignore[return-value]
+            columns[name].default.arg
+            for name in ("time_zone", "currency", "late_cancellation_hours")
+        )
+    return row[0], row[1], row[2]
 
 
 def _modality(session: Session, modality_id: int | None) -> ModalityChoice | None:

@@ -70,7 +70,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "radiologist_availability": ("id", "radiologist_id", "weekday", "starts_at", "ends_at"),
     "radiologist_leave": ("id", "radiologist_id", "starts_at", "ends_at", "reason"),
-    "modality": ("id", "code", "name", "needs_radiologist_on_site"),
+    "modality": ("id", "code", "name", "needs_radiologist_on_site", "is_active"),
     "room": ("id", "name", "modality_id", "is_active", "sort_order", "version"),
     "room_opening_hours": ("id", "room_id", "weekday", "opens_at", "closes_at"),
     "scan_type": (
@@ -119,7 +119,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "report": (
         "id", "appointment_id", "status", "radiologist_id", "claimed_at", "findings",
         "impression", "finalised_at", "finalised_by_id", "signed_name", "reviewed_at",
-        "reviewed_by_id", "created_at", "updated_at", "updated_by_id", "version",
+        "reviewed_by_id", "created_at", "updated_at", "updated_by_id", "version", "delivery",
+        "private_note",
     ),
     "report_addendum": ("id", "report_id", "text", "created_by_id", "signed_name", "created_at"),
     "critical_finding": (
@@ -170,6 +171,7 @@ def load_demo(
     counts: dict[str, int] = {}
     try:
         with session_factory.begin() as session:
+            _refuse_unless_owner(session)
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             _refuse_unless_empty(session)
             connection = session.connection().connection.driver_connection
@@ -219,6 +221,22 @@ def _check_spec(spec: DemoSpec) -> None:
         raise DemoDataError("The demo covers between 1 and 120 months.")
 
 
+def _refuse_unless_owner(session: Session) -> None:
+    """The loader writes ids and moves sequences: only the schema's owner role may."""
+    row = session.execute(
+        text(
+            "SELECT current_user AS me, pg_get_userbyid(c.relowner) AS owner, "
+            "pg_has_role(current_user, c.relowner, 'USAGE') AS may "
+            "FROM pg_class c WHERE c.oid = 'public.patient'::regclass"
+        )
+    ).one()
+    if not row.may:
+        raise DemoDataError(
+            f"The demo data must be loaded as the schema's owner role ({row.owner}), not as "
+            f"{row.me}: run demo-data with --database-url for {row.owner}, as for db upgrade."
+        )
+
+
 def _refuse_unless_empty(session: Session) -> None:
     filled = [
         table
@@ -235,7 +253,7 @@ def _refuse_unless_empty(session: Session) -> None:
         held = "rows in " + ", ".join(filled)
     raise DemoDataError(
         f"The demo clinic can only be loaded into an empty database; this one already has "
-        f"{held}. Use a new database for the demo."
+        f"{held}; load it into a new, empty database."
     )
 
 

@@ -13,7 +13,7 @@ import itertools
 import math
 from typing import Any
 
-from mic_desktop.models import AppointmentStatus, ReportAccessAction, ReportStatus
+from mic_desktop.models import AppointmentStatus, ReportAccessAction, ReportDelivery, ReportStatus
 from mic_desktop.services.demo import catalogue as cat
 from mic_desktop.services.demo.shape import (
     CRITICAL_RATE,
@@ -101,6 +101,7 @@ def build_reports(clinic: DemoClinic) -> None:
                     report_id, visit.id, status, radiologist, claimed, findings, impression,
                     finalised, radiologist, signed, reviewed_at, reviewer, completed,
                     reviewed_at or finalised, reviewer or radiologist, 4 if reviewer else 3,
+                    ReportDelivery.REPORT.value, "",
                 )
             )  # fmt: skip
             if crisis is not None:
@@ -125,14 +126,14 @@ def build_reports(clinic: DemoClinic) -> None:
                 (
                     report_id, visit.id, ReportStatus.IN_PROGRESS.value, radiologist,
                     claimed, draft, "", None, None, None, None, None, completed,
-                    claimed, radiologist, 2,
+                    claimed, radiologist, 2, None, "",
                 )
             )  # fmt: skip
         else:
             reports.append(
                 (
                     report_id, visit.id, ReportStatus.PENDING.value, None, None, "", "",
-                    None, None, None, None, None, completed, completed, None, 1,
+                    None, None, None, None, None, completed, completed, None, 1, None, "",
                 )
             )  # fmt: skip
     clinic.rows["report"] = reports

@@ -142,6 +142,7 @@ def _build_rooms(clinic: DemoClinic) -> None:
                 definition.code,
                 definition.name,
                 definition.needs_radiologist_on_site,
+                True,
             )
         )
         needed = math.ceil(demand[definition.code] / (DAY_UNITS * ROOM_UTILISATION))

@@ -149,9 +149,15 @@ def paragraph(text: object, style: str = "body") -> Paragraph:
 
 
 class _NumberedCanvas(Canvas):
-    """Defers each page so the footer can say "Page N of M" once M is known."""
+    """Defers each page so the footer can say "Page N of M" once M is known.
+
+    ``page_offset`` pages come before this document and ``pages_after`` after it when it
+    is one part of a longer delivered document: the numbers then run across the whole.
+    """
 
     footer_left = ""
+    page_offset = 0
+    pages_after = 0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,22 +168,28 @@ class _NumberedCanvas(Canvas):
         self._startPage()
 
     def save(self) -> None:
-        total = len(self._pages)
+        total = self.page_offset + len(self._pages) + self.pages_after
         for state in self._pages:
             self.__dict__.update(state)
-            self._draw_footer(total)
+            width, height = self._pagesize
+            number = self.page_offset + self._pageNumber
+            draw_page_footer(self, self.footer_left, number, total, (0, 0, width, height))
             super().showPage()
         super().save()
 
-    def _draw_footer(self, total: int) -> None:
-        width, _height = self._pagesize
-        self.saveState()
-        self.setFont(FONT, 7.5)
-        self.setFillColor(MUTED)
-        self.drawRightString(width - MARGIN, MARGIN / 2, f"Page {self._pageNumber} of {total}")
-        if self.footer_left:
-            self.drawString(MARGIN, MARGIN / 2, self.footer_left)
-        self.restoreState()
+
+def draw_page_footer(
+    canvas: Canvas, left: str, number: int, total: int, box: tuple[float, float, float, float]
+) -> None:
+    """The foot of a page in ``box`` (x0, y0, x1, y1): ``left`` and "Page N of M" on the right."""
+    x0, y0, x1, _y1 = box
+    canvas.saveState()
+    canvas.setFont(FONT, 7.5)
+    canvas.setFillColor(MUTED)
+    canvas.drawRightString(x1 - MARGIN, y0 + MARGIN / 2, f"Page {number} of {total}")
+    if left:
+        canvas.drawString(x0 + MARGIN, y0 + MARGIN / 2, left)
+    canvas.restoreState()
 
 
 def _draw_letterhead(canvas: Canvas, letterhead: Letterhead) -> None:
@@ -238,11 +250,15 @@ def render(
     printed_at: dt.datetime | None = None,
     footer: str | None = None,
     on_page: Callable[[Canvas], None] | None = None,
+    page_offset: int = 0,
+    pages_after: int = 0,
 ) -> bytes:
     """Lay ``story`` out on letterhead pages and return the PDF's bytes.
 
     ``footer`` replaces the "Printed ..." text at the foot of every page (e.g. the
     patient's name and MRN); ``on_page`` draws more on every page (e.g. a watermark).
+    ``page_offset`` and ``pages_after`` count the pages of the delivered document
+    before and after these, so that "Page N of M" runs across all of it.
     """
     register_fonts()
     buffer = io.BytesIO()
@@ -273,6 +289,10 @@ def render(
         footer = ""
         if printed_at is not None:
             footer = f"Printed {format_datetime(printed_at, letterhead.zone)}"
-    canvas_class = type("_Canvas", (_NumberedCanvas,), {"footer_left": footer})
+    canvas_class = type(
+        "_Canvas",
+        (_NumberedCanvas,),
+        {"footer_left": footer, "page_offset": page_offset, "pages_after": pages_after},
+    )
     doc.build(list(story), canvasmaker=canvas_class)
     return buffer.getvalue()

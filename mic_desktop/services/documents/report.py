@@ -6,8 +6,10 @@ into bytes: the clinic's letterhead (shared with every printed document, see
 impression, a critical result, the signature block and the addenda, with the
 patient's name and MRN and "Page N of M" at the foot of every page and a DRAFT
 watermark until the report is final. :func:`render_addenda_pdf` makes the pages
-appended to an attached PDF whose addenda came later. Text is NFKC-normalised and
-escaped (``letterhead.clean`` / ``markup``) before it reaches reportlab.
+appended to an attached PDF whose addenda came later. Both take the number of pages
+delivered before and after them, so that "Page N of M" runs across the whole delivered
+document (:mod:`mic_desktop.services.reporting.delivery` puts it together). Text is
+NFKC-normalised and escaped (``letterhead.clean`` / ``markup``) before it reaches reportlab.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from mic_desktop.services.documents.letterhead import (
     register_fonts,
     render,
 )
-from mic_desktop.services.documents.report_content import ReportPdfContent
+from mic_desktop.services.documents.report_content import AppendixNote, ReportPdfContent
 from mic_desktop.services.formats import format_datetime
 
 ACCENT = colors.HexColor("#2f6fa8")
@@ -355,8 +357,13 @@ def _addenda(
 # --- rendering -----------------------------------------------------------------------
 
 
-def render_report_pdf(content: ReportPdfContent) -> bytes:
-    """The whole report as PDF bytes."""
+def render_report_pdf(
+    content: ReportPdfContent,
+    *,
+    appendix: AppendixNote | None = None,
+    page_offset: int = 0,
+) -> bytes:
+    """The whole report as PDF bytes, followed (in the delivered file) by ``appendix``."""
     styles = _styles()
     title = "Radiology report"
     story: list[Flowable] = [
@@ -376,11 +383,25 @@ def render_report_pdf(content: ReportPdfContent) -> bytes:
     story.append(_signature_block(content, styles))
     if content.addenda:
         story += [Spacer(1, 4 * mm), *_addenda(content, styles)]
-    return _render(content, story, title)
+    if appendix is not None:
+        pages = "1 page" if appendix.page_count == 1 else f"{appendix.page_count} pages"
+        story += [
+            CondPageBreak(20 * mm),
+            Paragraph("APPENDIX", styles["heading"]),
+            Paragraph(
+                f"The document “{markup(appendix.filename)}” ({pages}) attached by the "
+                "reporting radiologist follows as an appendix to this report.",
+                styles["small"],
+            ),
+        ]
+    pages_after = appendix.page_count if appendix is not None else 0
+    return _render(content, story, title, page_offset, pages_after)
 
 
-def render_addenda_pdf(content: ReportPdfContent, first_number: int = 1) -> bytes:
-    """Pages with addenda only, appended to an attached report PDF.
+def render_addenda_pdf(
+    content: ReportPdfContent, first_number: int = 1, *, page_offset: int = 0
+) -> bytes:
+    """Pages with addenda only, appended to an attached report PDF of ``page_offset`` pages.
 
     The addenda are numbered from ``first_number`` (the attached PDF may hold earlier ones).
     """
@@ -403,10 +424,16 @@ def render_addenda_pdf(content: ReportPdfContent, first_number: int = 1) -> byte
         ),
         *_addenda(content, styles, first_number),
     ]
-    return _render(content, story, title)
+    return _render(content, story, title, page_offset, 0)
 
 
-def _render(content: ReportPdfContent, story: list[Flowable], title: str) -> bytes:
+def _render(
+    content: ReportPdfContent,
+    story: list[Flowable],
+    title: str,
+    page_offset: int,
+    pages_after: int,
+) -> bytes:
     return render(
         story,
         content.letterhead,
@@ -414,4 +441,6 @@ def _render(content: ReportPdfContent, story: list[Flowable], title: str) -> byt
         pagesize=A4,
         footer=_footer(content),
         on_page=None if content.is_final else _draft_watermark,
+        page_offset=page_offset,
+        pages_after=pages_after,
     )

@@ -1,5 +1,6 @@
 """What a generated radiology report PDF prints: :class:`ReportPdfContent` with its
-critical result and addenda, frozen and detached from the database.
+critical result and addenda (and :class:`AppendixNote` when an attached PDF follows it),
+frozen and detached from the database.
 
 :mod:`mic_desktop.services.reporting.pdf_content` fills it from a report;
 :mod:`.report` renders it; :func:`report_filename` names the file.
@@ -30,6 +31,14 @@ class CriticalNote:
     communicated_to: str | None = None
     communication_method: str | None = None
     communicated_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class AppendixNote:
+    """The attached PDF that follows a generated report as its appendix."""
+
+    filename: str
+    page_count: int
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ Message texts are templates (:mod:`.templates`, edited by the manager in
 which render a template and queue it (:mod:`.compose`) in the outbox
 (:mod:`.outbox`, ``ON CONFLICT (idempotency_key) DO NOTHING``); reminders come due
 with time (:mod:`.reminders`). The dispatcher (:mod:`.dispatcher`) claims due rows
-with ``FOR UPDATE SKIP LOCKED`` (:mod:`.leases`) and sends them (:mod:`.sending`)
-through Twilio (:mod:`.sms`) or SMTP (:mod:`.email`), respecting quiet hours
-(:mod:`.quiet_hours`), then follows each SMS's delivery (:mod:`.delivery`).
+with ``FOR UPDATE SKIP LOCKED`` (:mod:`.claiming`; rows no longer worth sending,
+:mod:`.stale`, are cancelled) under short leases (:mod:`.leases`) and sends them
+(:mod:`.sending`) through Twilio (:mod:`.sms`) or SMTP (:mod:`.email`), respecting
+quiet hours (:mod:`.quiet_hours`), then follows each SMS's delivery
+(:mod:`.delivery`). A message the provider may have is never sent again blindly.
 Credentials and the test message live in :mod:`.setup`.
 """

@@ -3,27 +3,34 @@
 One round (:meth:`Dispatcher.dispatch_due`):
 
 1. In one short transaction, claim due rows with ``FOR UPDATE SKIP LOCKED`` (queued
-   rows whose time has come, rows whose outcome is ``unknown``, and rows whose
-   lease ran out), mark them ``sending`` with a lease and this PC's name, commit.
-   Rows that are no longer worth sending (the appointment moved, was cancelled or
-   is too close; the patient opted out) are cancelled in the same transaction.
-2. Outside any transaction, call the provider (it has a timeout).
+   rows whose time has come, SMS whose outcome is ``unknown``, and rows whose
+   lease ran out), mark them ``sending`` with a short lease and this PC's name,
+   commit. Rows that are no longer worth sending (the appointment moved, was
+   cancelled or is too close; the patient opted out) are cancelled in the same
+   transaction.
+2. Mark the row in flight, then call the provider outside any transaction (it has a
+   timeout) while the lease is renewed.
 3. Record the outcome in its own short transaction: ``sent`` with the provider's id;
    a temporary failure back to ``queued`` with exponential back-off; a permanent
    one ``failed`` with a readable reason (21610 also turns the patient's SMS off);
-   a timeout after the request left ``unknown``.
+   ``unknown`` whenever the provider may have it. An outcome the database could
+   not take is written at the start of the next round.
 
-Claiming and recording are :mod:`.leases`; sending one message (and looking it up
-at Twilio first when it may already be there) is :mod:`.sending`; following an
-SMS's delivery status is :mod:`.delivery`. SMS wait outside the clinic's quiet
-hours, and a channel whose account or server refused us rests on this PC for a
-while. On stop, rows claimed but not sent go back to where they were: none is
-left in ``sending``.
+Once the provider may have a message, it is ``sent`` or ``unknown``, never queued
+again: an SMS in doubt is looked up at Twilio before any resend, an e-mail in doubt
+waits for reception. The lease (:data:`LEASE`, renewed while a send is in flight)
+is short, so the SMS of a PC that died mid-send is looked up within about a
+minute. Claiming and recording are :mod:`.leases`; sending one message is
+:mod:`.sending`; following an SMS's delivery status is :mod:`.delivery`. SMS wait
+outside the clinic's quiet hours, and a channel whose account or server refused
+us rests on this PC for a while. On stop, rows claimed but not yet in flight go
+back at once; none is left in ``sending``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable
 
@@ -47,10 +54,20 @@ from mic_desktop.services.messaging.sms import (
     TemporarySmsError,
 )
 
+log = logging.getLogger(__name__)
+
 Clock = Callable[[], dt.datetime]
 
 CONFIGURATION_DELAY = dt.timedelta(minutes=5)
 PROVIDER_TIMEOUT_SECONDS = 15.0
+
+
+def default_lease(provider_timeout_seconds: float = PROVIDER_TIMEOUT_SECONDS) -> dt.timedelta:
+    """Twice the provider's timeout (at least 30 s); renewed every third while in flight."""
+    return dt.timedelta(seconds=max(30.0, 2 * provider_timeout_seconds))
+
+
+LEASE = default_lease()
 
 
 class Dispatcher:
@@ -81,9 +98,7 @@ class Dispatcher:
             session_factory,
             workstation=self.workstation,
             clock=clock,
-            # Long enough for a whole batch of provider calls that each time out.
-            lease=lease
-            or dt.timedelta(seconds=max(120.0, batch_size * (provider_timeout_seconds + 5) * 1.5)),
+            lease=lease or default_lease(provider_timeout_seconds),
             max_attempts=max_attempts,
             backoff_base=backoff_base,
             backoff_cap=backoff_cap,
@@ -98,8 +113,12 @@ class Dispatcher:
     # --- control -----------------------------------------------------------------------
 
     def request_stop(self) -> None:
-        """Finish the message in hand, then give the rest of the batch back."""
+        """Give back at once every claim not yet in flight; the message in hand finishes."""
         self._stop.set()
+        try:
+            self._leases.release_idle()
+        except Exception:  # the database is away: the short leases run out instead
+            log.warning("Could not give the claimed messages back", exc_info=True)
 
     def resume(self) -> None:
         """Allow dispatching again after :meth:`request_stop` (a worker restarted)."""
@@ -108,6 +127,10 @@ class Dispatcher:
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    @property
+    def leases(self) -> Leases:
+        return self._leases
 
     def held_ids(self) -> list[int]:
         return self._leases.held_ids()
@@ -132,6 +155,7 @@ class Dispatcher:
 
     def dispatch_batch(self) -> DispatchSummary:
         summary = DispatchSummary()
+        self._leases.flush_pending()
         claims = self.claim(summary)
         try:
             for claim in claims:

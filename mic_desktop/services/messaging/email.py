@@ -2,10 +2,14 @@
 
 Failures are sorted like SMS ones: :class:`TemporaryEmailError` (server unreachable,
 4xx answers: retry later), :class:`PermanentEmailError` (5xx refusal of this
-message or address) and :class:`EmailConfigurationError` (login, sender or TLS
-refused: no message is at fault). SMTP has no lookup, so a message whose answer
-was lost may arrive twice; it carries a Message-ID made from its outbox row, so
-the doctor's mail program can tell the copies are one message.
+message or address), :class:`EmailConfigurationError` (login, sender or TLS
+refused: no message is at fault) and :class:`AmbiguousEmailError`: the connection
+broke once the message was being handed over (``DATA``), so the server may have
+it. SMTP has no lookup, so an e-mail in doubt is never sent again automatically;
+reception decides, and a copy carries the same Message-ID (made from its outbox
+row) so the recipient's mail program can tell the copies are one message. Once
+the server has accepted a message, a failure while saying goodbye (``QUIT``)
+changes nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +49,28 @@ class PermanentEmailError(EmailError):
 
 
 class EmailConfigurationError(EmailError):
+    pass
+
+
+class AmbiguousEmailError(EmailError):
+    """The server may have accepted the message: never resend it without asking."""
+
+
+class _Handover:
+    """Remembers whether the message itself has begun to go to the server (``DATA``)."""
+
+    handing_over = False
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:
+        self.handing_over = True
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _SMTP(_Handover, smtplib.SMTP):
+    pass
+
+
+class _SMTPSSL(_Handover, smtplib.SMTP_SSL):
     pass
 
 
@@ -89,62 +115,72 @@ class SmtpMailer:
             message.add_attachment(
                 attachment.content, maintype=main, subtype=sub, filename=attachment.filename
             )
+        smtp: _SMTP | _SMTPSSL | None = None
         try:
-            with self._connect() as smtp:
-                if self.settings.user and self._password:
-                    smtp.login(self.settings.user, self._password)
-                smtp.send_message(message)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise EmailConfigurationError(
-                "The mail server refused the user name or password."
-            ) from exc
-        except smtplib.SMTPSenderRefused as exc:
-            raise EmailConfigurationError(
-                f"The mail server refused the sender address {self.sender}."
-            ) from exc
-        except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _text in exc.recipients.values()]
-            if codes and all(400 <= code < 500 for code in codes):
-                raise TemporaryEmailError(
-                    f"The mail server cannot take mail for {to} now."
-                ) from exc
-            raise PermanentEmailError(f"The mail server refused the address {to}.") from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            if "AUTH" in str(exc):
-                raise EmailConfigurationError(
-                    "The mail server does not accept a login here; check the security "
-                    "setting or leave the user name empty."
-                ) from exc
-            raise EmailConfigurationError(
-                "The mail server does not offer STARTTLS; choose another security setting."
-            ) from exc
-        except smtplib.SMTPResponseException as exc:
-            text = _text(exc.smtp_error)
-            if 400 <= exc.smtp_code < 500:
-                raise TemporaryEmailError(f"The mail server said: {text}") from exc
-            raise PermanentEmailError(f"The mail server refused the message: {text}") from exc
-        except ssl.SSLError as exc:
-            raise EmailConfigurationError(
-                "A secure connection to the mail server could not be made "
-                f"({exc.__class__.__name__})."
-            ) from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryEmailError(
-                f"The mail server {self.settings.host}:{self.settings.port} could not be "
-                f"reached ({exc.__class__.__name__})."
-            ) from exc
+            smtp = self._connect()
+            if self.settings.user and self._password:
+                smtp.login(self.settings.user, self._password)
+            smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
+            handing_over = smtp is not None and smtp.handing_over
+            raise self._sorted(exc, to, handing_over=handing_over) from exc
+        finally:
+            if smtp is not None:
+                _close(smtp)
         return str(message["Message-ID"])
 
-    def _connect(self) -> smtplib.SMTP:
+    def _sorted(self, exc: Exception, to: str, *, handing_over: bool) -> EmailError:
+        """What a failure means for the message (see the module's docstring)."""
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            return EmailConfigurationError("The mail server refused the user name or password.")
+        if isinstance(exc, smtplib.SMTPSenderRefused):
+            return EmailConfigurationError(
+                f"The mail server refused the sender address {self.sender}."
+            )
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            codes = [code for code, _text in exc.recipients.values()]
+            if codes and all(400 <= code < 500 for code in codes):
+                return TemporaryEmailError(f"The mail server cannot take mail for {to} now.")
+            return PermanentEmailError(f"The mail server refused the address {to}.")
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            if "AUTH" in str(exc):
+                return EmailConfigurationError(
+                    "The mail server does not accept a login here; check the security "
+                    "setting or leave the user name empty."
+                )
+            return EmailConfigurationError(
+                "The mail server does not offer STARTTLS; choose another security setting."
+            )
+        if isinstance(exc, smtplib.SMTPResponseException):  # the server answered: a refusal
+            text = _text(exc.smtp_error)
+            if 400 <= exc.smtp_code < 500:
+                return TemporaryEmailError(f"The mail server said: {text}")
+            return PermanentEmailError(f"The mail server refused the message: {text}")
+        if handing_over:
+            return AmbiguousEmailError(
+                "The connection to the mail server broke while the message was being "
+                f"handed over ({exc.__class__.__name__}); it may have been sent."
+            )
+        if isinstance(exc, ssl.SSLError):
+            return EmailConfigurationError(
+                "A secure connection to the mail server could not be made "
+                f"({exc.__class__.__name__})."
+            )
+        return TemporaryEmailError(
+            f"The mail server {self.settings.host}:{self.settings.port} could not be "
+            f"reached ({exc.__class__.__name__})."
+        )
+
+    def _connect(self) -> _SMTP | _SMTPSSL:
         settings = self.settings
         if settings.security is SmtpSecurity.TLS:
-            return smtplib.SMTP_SSL(
+            return _SMTPSSL(
                 settings.host,
                 settings.port,
                 timeout=settings.timeout_seconds,
                 context=self._context,
             )
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+        smtp = _SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
         try:
             if settings.security is SmtpSecurity.STARTTLS:
                 smtp.ehlo()
@@ -154,6 +190,14 @@ class SmtpMailer:
             smtp.close()
             raise
         return smtp
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """Say goodbye; the message's fate was settled before, so no failure here counts."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _domain(address: str) -> str:

@@ -4,7 +4,10 @@ Rows are inserted with ``ON CONFLICT (idempotency_key) DO NOTHING`` inside the
 caller's transaction, so a message exists only if the change it announces commits,
 and N workstations enqueueing the same reminder make one row. :class:`OutboxService`
 gives reception an appointment's messages with their delivery status, the list of
-messages that did not reach the person (with the reason), and "send again".
+messages that did not reach the person (with the reason) or may not have (an
+e-mail whose sending was cut short: "may have been sent — resend?"), and "send
+again". A resent e-mail keeps its Message-ID, so the recipient's mail program
+can tell a second copy is the same message.
 
 Changes to outbox rows are announced on ``LiveChannel.OUTBOX`` with the
 appointment id as payload (``0`` for messages that belong to no appointment).
@@ -18,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -122,9 +125,15 @@ class MessageInfo:
         return self.status is OutboxStatus.SENT and self.delivery_status in UNDELIVERED_STATUSES
 
     @property
+    def in_doubt(self) -> bool:
+        """An e-mail the mail server may have received: only a person may send it again."""
+        return self.status is OutboxStatus.UNKNOWN and self.channel is Channel.EMAIL
+
+    @property
     def needs_attention(self) -> bool:
-        """Failed, or sent but not delivered: reception should know and may send again."""
-        return self.status is OutboxStatus.FAILED or self.undelivered
+        """Failed, not delivered, or an e-mail in doubt: reception should know and may
+        send it again."""
+        return self.status is OutboxStatus.FAILED or self.undelivered or self.in_doubt
 
     can_resend = needs_attention
 
@@ -139,6 +148,8 @@ class MessageInfo:
             return "Waiting to be sent"
         if self.status is OutboxStatus.SENDING:
             return "Sending"
+        if self.in_doubt:
+            return "May have been sent — resend?"
         if self.status is OutboxStatus.UNKNOWN:
             return "Checking with Twilio whether it went out"
         if self.status is OutboxStatus.FAILED:
@@ -203,10 +214,14 @@ def _info(
 
 
 def needs_attention_condition() -> ColumnElement[bool]:
-    """Failed, or sent but not delivered."""
+    """Failed, sent but not delivered, or an e-mail in doubt."""
     return or_(
         OutboxMessage.status == OutboxStatus.FAILED.value,
         OutboxMessage.delivery_status.in_(UNDELIVERED_STATUSES),
+        and_(
+            OutboxMessage.status == OutboxStatus.UNKNOWN.value,
+            OutboxMessage.channel == Channel.EMAIL.value,
+        ),
     )
 
 
@@ -237,7 +252,8 @@ class OutboxService(ClinicService):
     def failed_messages(
         self, since: dt.datetime | None = None, limit: int = 500
     ) -> list[MessageInfo]:
-        """Messages that failed or were not delivered (default: the last 14 days), newest first."""
+        """Messages that failed, were not delivered or may not have been (default: the last
+        14 days), newest first."""
         since = since or self._clock() - dt.timedelta(days=14)
         with self._sessions.begin() as session:
             rows = session.execute(
@@ -253,11 +269,11 @@ class OutboxService(ClinicService):
         return [_info(*row, quiet=quiet, now=now) for row in rows]
 
     def resend(self, message_id: int, recipient: str | None = None) -> MessageInfo:
-        """Queue a failed or undelivered message again, now.
+        """Queue a failed, undelivered or in-doubt message again, now.
 
         A patient's message goes to the number or address on the patient's record
         now (reception may have corrected it), unless ``recipient`` is given; a
-        patient who opted out is not messaged.
+        patient who opted out is not messaged. An e-mail keeps its Message-ID.
         """
         if self._actor.role not in (Role.RECEPTION, Role.MANAGER):
             raise PermissionDeniedError("Only reception or a manager may resend messages.")
@@ -284,16 +300,19 @@ class OutboxService(ClinicService):
             row.status = OutboxStatus.QUEUED.value
             row.due_at = now
             row.attempts = 0
+            row.in_flight = False
+            if channel is Channel.SMS:  # an e-mail's Message-ID stays, for every copy
+                row.provider_message_id = None
             for column in (
                 "last_error",
                 "error_code",
-                "provider_message_id",
                 "delivery_status",
                 "delivery_updated_at",
                 "next_poll_at",
                 "sent_at",
                 "lease_expires_at",
                 "claimed_by",
+                "claim_token",
                 "last_attempt_at",
             ):
                 setattr(row, column, None)

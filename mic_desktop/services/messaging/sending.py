@@ -1,11 +1,15 @@
 """Sending one claimed outbox message, and recording what came of it on its lease.
 
+Right before the provider call the row is marked in flight, and its lease is
+renewed while the call lasts (:mod:`.leases`). From then on nothing sends it again
+blindly: an answer that is lost, or any error, makes it ``unknown``.
+
 An SMS goes through Twilio (:mod:`.sms`); one that may already be at Twilio
-(its outcome is ``unknown``, or a lease ran out after the request was made) is
+(its outcome is ``unknown``, or a lease ran out while it was in flight) is
 looked up there by recipient, time window and body first, since Twilio takes no
 idempotency key. An e-mail goes through SMTP (:mod:`.email`), a report e-mail with
-the report's PDF: the stored one, or one generated now. A refused account or
-server returns False so the dispatcher rests that channel.
+the report's PDF; it carries the same Message-ID at every attempt. A refused
+account or server returns False so the dispatcher rests that channel.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from mic_desktop.models import Channel, ReportDocument
+from mic_desktop.models import Channel, Report, ReportStatus
 from mic_desktop.services.messaging.email import (
+    AmbiguousEmailError,
     Attachment,
     EmailConfigurationError,
     EmailError,
@@ -106,6 +110,16 @@ class MessageSender:
         except Exception as exc:  # a bug or a database hiccup: never leave the row behind
             log.exception("Outbox message %s could not be processed", claim.id)
             summary.errors.append(f"{claim.id}: {exc.__class__.__name__}")
+            if not self._leases.is_held(claim):
+                return True  # its outcome is recorded (or kept to be written)
+            if self._leases.is_in_flight(claim):  # the provider may have it: never resend blindly
+                self._leases.record_unknown(
+                    claim,
+                    f"Unexpected error ({exc.__class__.__name__}) once the message had gone to "
+                    "the provider; it may have been sent.",
+                )
+                summary.unknown += 1
+                return True
             self._leases.record_retry(claim, f"Unexpected error ({exc.__class__.__name__}).", None)
             summary.retried += 1
             return True
@@ -144,8 +158,11 @@ class MessageSender:
                 )
                 summary.failed += 1
                 return True
+        if self._leases.begin_send(claim) is None:
+            return True  # its lease ran out and another PC took it over
         try:
-            result = self._sms.send(claim.recipient, claim.body)
+            with self._leases.renewed(claim):
+                result = self._sms.send(claim.recipient, claim.body)
         except SmsConfigurationError as exc:
             self._leases.release(claim, exc.reason, None)
             summary.released += 1
@@ -154,7 +171,7 @@ class MessageSender:
             self._leases.record_failed(claim, exc.reason, exc.code)
             summary.failed += 1
             return True
-        except TemporarySmsError as exc:
+        except TemporarySmsError as exc:  # it did not reach Twilio
             summary.retried += self._leases.record_retry(claim, exc.reason, exc.code)
             summary.failed += 0 if claim.attempts < self._leases.max_attempts else 1
             return True
@@ -170,13 +187,22 @@ class MessageSender:
         assert self._mailer is not None
         try:
             attachments = self._attachments(claim)
-            message_id = self._mailer.send(
-                claim.recipient,
-                claim.subject,
-                claim.body,
-                attachments,
-                message_id=f"<mic-outbox-{claim.id}@{_domain(self._mailer.sender)}>",
-            )
+        except TemporaryEmailError as exc:
+            summary.retried += self._leases.record_retry(claim, exc.reason, None)
+            return True
+        proposed = claim.message_id or f"<mic-outbox-{claim.id}@{_domain(self._mailer.sender)}>"
+        in_flight = self._leases.begin_send(claim, proposed)
+        if in_flight is None:
+            return True  # its lease ran out and another PC took it over
+        try:
+            with self._leases.renewed(claim):
+                message_id = self._mailer.send(
+                    claim.recipient,
+                    claim.subject,
+                    claim.body,
+                    attachments,
+                    message_id=in_flight.message_id or proposed,
+                )
         except EmailConfigurationError as exc:
             self._leases.release(claim, exc.reason, None)
             summary.released += 1
@@ -185,42 +211,38 @@ class MessageSender:
             self._leases.record_failed(claim, exc.reason, None)
             summary.failed += 1
             return True
-        except EmailError as exc:  # temporary: try again later
+        except AmbiguousEmailError as exc:  # reception decides; never resent blindly
+            self._leases.record_unknown(claim, exc.reason)
+            summary.unknown += 1
+            return True
+        except EmailError as exc:  # temporary: it did not reach the server
             summary.retried += self._leases.record_retry(claim, exc.reason, None)
             return True
-        self._leases.record_sent(claim, message_id[:64], None, attached=bool(attachments))
+        self._leases.record_sent(claim, message_id, None, attached=bool(attachments))
         summary.sent += 1
         return True
 
     def _attachments(self, claim: Claim) -> list[Attachment]:
-        """The report PDF for a report e-mail: the stored one, or one generated now."""
+        """The report's delivered PDF for a report e-mail, as the radiologist previewed it."""
         if claim.report_id is None:
             return []
         with self._sessions.begin() as session:
-            document = session.execute(
-                select(ReportDocument.filename, ReportDocument.content).where(
-                    ReportDocument.report_id == claim.report_id,
-                    ReportDocument.is_current.is_(True),
-                )
-            ).first()
-            if document is not None:
-                return [Attachment(document.filename, document.content)]
-            generated = _generate_report_pdf(session, claim.report_id, self._clock())
+            generated = _delivered_report_pdf(session, claim.report_id, self._clock())
         if generated is None:
             raise TemporaryEmailError("The report PDF is not ready yet.")
         return [generated]
 
 
-def _generate_report_pdf(session: Session, report_id: int, now: dt.datetime) -> Attachment | None:
-    # reportlab loads only when a report is e-mailed without a stored PDF.
-    from mic_desktop.services.documents.report import render_report_pdf
-    from mic_desktop.services.documents.report_content import report_filename
-    from mic_desktop.services.reporting.pdf_content import load_report_pdf_content
+def _delivered_report_pdf(session: Session, report_id: int, now: dt.datetime) -> Attachment | None:
+    # reportlab and pypdf load only when a report is e-mailed.
+    from mic_desktop.services.reporting.delivery import delivered_pdf
 
-    content = load_report_pdf_content(session, report_id, generated_at=now)
-    if not content.is_final:
+    report = session.get(Report, report_id)
+    final = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
+    if report is None or report.status not in final:
         return None
-    return Attachment(report_filename(content), render_report_pdf(content))
+    delivered = delivered_pdf(session, report, now)
+    return Attachment(delivered.filename, delivered.content)
 
 
 def _domain(address: str) -> str:

@@ -3,19 +3,16 @@
 Every view, download (save a copy), print and export goes through
 :meth:`ReportAccessService.document_for`, which returns the bytes and writes the
 :class:`ReportAccessLog` row in the same transaction: no file leaves the database
-without its log row. The PDF is the attached one when there is one (with pages
-for addenda written after it appended), otherwise it is generated from the report.
+without its log row. The PDF is the report's delivered document, put together by
+:mod:`.delivery` exactly as the radiologist saw it in the Finalise preview.
 The access history of a report is shown to its radiologist and the manager only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,18 +20,15 @@ from mic_desktop.models import (
     Report,
     ReportAccessAction,
     ReportAccessLog,
-    ReportAddendum,
-    ReportDocument,
+    ReportDelivery,
     ReportStatus,
     Role,
     StaffUser,
 )
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.base import ClinicService
-from mic_desktop.services.documents.report import render_addenda_pdf, render_report_pdf
-from mic_desktop.services.documents.report_content import ReportPdfContent, report_filename
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError
-from mic_desktop.services.reporting.pdf_content import load_report_pdf_content
+from mic_desktop.services.reporting.delivery import delivered_pdf
 
 FINAL_STATUSES = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
 
@@ -50,6 +44,8 @@ class ReportFile:
     source: str  # "attached" or "generated"
     document_id: int | None  # the stored attachment, when the PDF came from one
     appended_addenda: int  # addenda pages added after an attached PDF
+    delivery: ReportDelivery = ReportDelivery.REPORT
+    page_count: int = 0
 
     @property
     def size_bytes(self) -> int:
@@ -144,55 +140,15 @@ class ReportAccessService(ClinicService):
         ]
 
     def _pdf(self, session: Session, report: Report, now: dt.datetime) -> ReportFile:
-        document = session.scalars(
-            select(ReportDocument).where(
-                ReportDocument.report_id == report.id, ReportDocument.is_current
-            )
-        ).one_or_none()
-        content = load_report_pdf_content(session, report.id, generated_at=now)
-        if document is None:
-            data = render_report_pdf(content)
-            return ReportFile(
-                report.id,
-                report_filename(content),
-                data,
-                hashlib.sha256(data).hexdigest(),
-                "generated",
-                None,
-                0,
-            )
-        attached = document.content
-        later = _addenda_after(session, report.id, document.addendum_id)
-        if later:
-            attached = _append_addenda(attached, content, later)
+        delivered = delivered_pdf(session, report, now)
         return ReportFile(
-            report.id,
-            document.filename,
-            attached,
-            document.sha256 if not later else hashlib.sha256(attached).hexdigest(),
-            document.source,
-            document.id,
-            len(later),
+            report_id=report.id,
+            filename=delivered.filename,
+            content=delivered.content,
+            sha256=delivered.sha256,
+            source=delivered.source,
+            document_id=delivered.document_id,
+            appended_addenda=delivered.appended_addenda,
+            delivery=delivered.delivery,
+            page_count=delivered.page_count,
         )
-
-
-def _addenda_after(session: Session, report_id: int, addendum_id: int | None) -> list[int]:
-    """Ids of the addenda written after the document (all of them for a draft's PDF)."""
-    query = select(ReportAddendum.id).where(ReportAddendum.report_id == report_id)
-    if addendum_id is not None:
-        query = query.where(ReportAddendum.id > addendum_id)
-    return list(session.scalars(query.order_by(ReportAddendum.id)))
-
-
-def _append_addenda(pdf: bytes, content: ReportPdfContent, later: list[int]) -> bytes:
-    """The attached PDF followed by pages with the addenda it does not contain."""
-    first = len(content.addenda) - len(later)
-    pages = render_addenda_pdf(
-        replace(content, addenda=content.addenda[first:]), first_number=first + 1
-    )
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(pdf)))
-    writer.append(PdfReader(io.BytesIO(pages)))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()

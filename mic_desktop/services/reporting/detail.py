@@ -18,11 +18,13 @@ from mic_desktop.models import (
     Appointment,
     AppointmentAttachment,
     CriticalFinding,
+    IdentityCheck,
     Modality,
     Patient,
     ReferringDoctor,
     Report,
     ReportAddendum,
+    ReportDelivery,
     ReportDocument,
     ReportStatus,
     ScanType,
@@ -59,6 +61,14 @@ class DocumentInfo:
     addendum_id: int | None
     uploaded_by_name: str | None
     uploaded_at: dt.datetime
+    identity_check: IdentityCheck | None = None  # None: stored before the check existed
+    identity_confirmed_by_name: str | None = None
+    identity_confirmed_at: dt.datetime | None = None
+    identity_confirmation_reason: str | None = None
+
+    @property
+    def names_the_patient(self) -> bool:
+        return self.identity_check in (None, IdentityCheck.NAMED)
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,8 @@ class ReportDetail:
     clinical_notes: str
     findings: str
     impression: str
+    delivery: ReportDelivery | None  # chosen when finalised
+    private_note: str  # typed text kept out of the delivered report
     radiologist_id: int | None
     radiologist_name: str | None
     claimed_at: dt.datetime | None
@@ -163,6 +175,15 @@ class ReportDetail:
     @property
     def current_document(self) -> DocumentInfo | None:
         return next((d for d in self.documents if d.is_current), None)
+
+    @property
+    def delivers(self) -> ReportDelivery:
+        """What leaves as the report now (a draft: its PDF if it has one, else the text)."""
+        if self.delivery is not None:
+            return self.delivery
+        if self.current_document is not None:
+            return ReportDelivery.ATTACHED_PDF
+        return ReportDelivery.REPORT
 
     def can_edit(self, staff_id: int) -> bool:
         """Whether ``staff_id`` may change the findings (the claimer of a draft)."""
@@ -224,6 +245,8 @@ def load_report_detail(session: Session, report_id: int) -> ReportDetail:
         clinical_notes=appointment.clinical_notes or "",
         findings=report.findings,
         impression=report.impression,
+        delivery=ReportDelivery(report.delivery) if report.delivery else None,
+        private_note=report.private_note or "",
         radiologist_id=report.radiologist_id,
         radiologist_name=row[6],
         claimed_at=report.claimed_at,
@@ -256,23 +279,35 @@ def _addenda(session: Session, report_id: int) -> tuple[AddendumView, ...]:
 
 
 def _documents(session: Session, report_id: int) -> tuple[DocumentInfo, ...]:
+    uploader = aliased(StaffUser)
+    confirmer = aliased(StaffUser)
     rows = session.execute(
-        select(
-            ReportDocument.id,
-            ReportDocument.filename,
-            ReportDocument.source,
-            ReportDocument.size_bytes,
-            ReportDocument.sha256,
-            ReportDocument.is_current,
-            ReportDocument.addendum_id,
-            StaffUser.full_name,
-            ReportDocument.uploaded_at,
-        )
-        .outerjoin(StaffUser, StaffUser.id == ReportDocument.uploaded_by_id)
+        select(ReportDocument, uploader.full_name, confirmer.full_name)
+        .outerjoin(uploader, uploader.id == ReportDocument.uploaded_by_id)
+        .outerjoin(confirmer, confirmer.id == ReportDocument.identity_confirmed_by_id)
         .where(ReportDocument.report_id == report_id)
         .order_by(ReportDocument.id.desc())
     ).all()
-    return tuple(DocumentInfo(*row) for row in rows)
+    return tuple(
+        DocumentInfo(
+            id=document.id,
+            filename=document.filename,
+            source=document.source,
+            size_bytes=document.size_bytes,
+            sha256=document.sha256,
+            is_current=document.is_current,
+            addendum_id=document.addendum_id,
+            uploaded_by_name=uploaded_by,
+            uploaded_at=document.uploaded_at,
+            identity_check=(
+                IdentityCheck(document.identity_check) if document.identity_check else None
+            ),
+            identity_confirmed_by_name=confirmed_by,
+            identity_confirmed_at=document.identity_confirmed_at,
+            identity_confirmation_reason=document.identity_confirmation_reason,
+        )
+        for document, uploaded_by, confirmed_by in rows
+    )
 
 
 def _referral_letters(session: Session, appointment_id: int) -> tuple[ReferralLetter, ...]:

@@ -1,4 +1,5 @@
-"""What the reporting rules refuse: claims, edits of final reports, reviews, critical results.
+"""What the reporting rules refuse: claims, edits of final reports, reviews, critical results,
+finalising without choosing which document is the report.
 
 Each error's message is written for the radiologist or manager who sees it. PDF
 upload refusals live in :mod:`mic_desktop.services.reporting.pdf_checks`.
@@ -6,7 +7,7 @@ upload refusals live in :mod:`mic_desktop.services.reporting.pdf_checks`.
 
 from __future__ import annotations
 
-from mic_desktop.services.errors import PermissionDeniedError, ServiceError
+from mic_desktop.services.errors import PermissionDeniedError, ServiceError, ValidationError
 
 
 class AlreadyClaimedError(ServiceError):
@@ -63,3 +64,14 @@ class SelfReviewError(PermissionDeniedError):
 class CriticalFindingAlreadyAcknowledgedError(ServiceError):
     def __init__(self, told: str) -> None:
         super().__init__(f"This critical result was already recorded as communicated ({told}).")
+
+
+class DeliveryChoiceRequiredError(ValidationError):
+    """A PDF is attached and findings are typed: which one is the report must be chosen."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A PDF is attached and findings are typed, and only one can be the report: "
+            "choose to deliver the attached PDF or the typed report with the PDF as an appendix.",
+            "delivery",
+        )

@@ -3,43 +3,33 @@
 Statuses: pending -> in_progress (draft) -> completed (final, signed) -> reviewed.
 Only the radiologist who claimed a study writes its draft; a final report is never
 edited again: corrections are dated, signed addenda, and a replacement PDF can only
-come with one. Every save checks the version the editor loaded (a stale save is
-refused with who changed it and when); every change is audited and announced live.
-Opening a report is a "view" in the report access log.
+come with one. Finalising delivers one document of record (:mod:`.delivery`), shown
+beforehand by :meth:`ReportService.preview`; an attached PDF is checked against the
+patient (:mod:`.identity`, :mod:`.finalising`). Every save checks the version the
+editor loaded (a stale save is refused with who changed it and when); every change is
+audited and announced live (:mod:`.report_rules`). Opening a report is a "view" in the
+report access log.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
 from mic_desktop.models import (
     AppointmentAttachment,
-    ClinicSettings,
     CriticalFinding,
     Report,
     ReportAccessAction,
     ReportAddendum,
-    ReportDocument,
+    ReportDelivery,
     ReportStatus,
     Role,
     StaffUser,
 )
-from mic_desktop.services import audit, live
-from mic_desktop.services.base import ClinicService
-from mic_desktop.services.errors import (
-    NotFoundError,
-    PermissionDeniedError,
-    StaleRecordError,
-    ValidationError,
-)
-from mic_desktop.services.formats import format_datetime
-from mic_desktop.services.live import LiveChannel
+from mic_desktop.services import audit
+from mic_desktop.services.errors import NotFoundError, ValidationError
 from mic_desktop.services.messaging import notifications
+from mic_desktop.services.reporting import finalising
 from mic_desktop.services.reporting.access_log import log_access
+from mic_desktop.services.reporting.delivery import assemble, current_attachment, stored_delivery
 from mic_desktop.services.reporting.detail import (
     ReferralLetterFile,
     ReportDetail,
@@ -47,24 +37,27 @@ from mic_desktop.services.reporting.detail import (
 )
 from mic_desktop.services.reporting.errors import (
     AlreadyReviewedError,
-    NotClaimedError,
     ReportAlreadyFinalError,
-    ReportLockedError,
     ReportNotFinalError,
     SelfReviewError,
 )
-from mic_desktop.services.reporting.pdf_checks import (
-    DEFAULT_MAX_MB,
-    CheckedPdf,
-    check_report_pdf,
+from mic_desktop.services.reporting.finalising import DeliveryPreview
+from mic_desktop.services.reporting.identity import IdentityResult, clean_reason
+from mic_desktop.services.reporting.pdf_content import load_report_pdf_content
+from mic_desktop.services.reporting.report_rules import (
+    FINAL_STATUSES,
+    ReportRules,
+    clean_critical,
+    clean_text,
+    current_document,
+    signature,
 )
 
 DRAFT_STATUSES = (ReportStatus.PENDING.value, ReportStatus.IN_PROGRESS.value)
-FINAL_STATUSES = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
-MAX_CRITICAL_DESCRIPTION = 2000
+__all__ = ["DeliveryPreview", "ReportDetail", "ReportService"]
 
 
-class ReportService(ClinicService):
+class ReportService(ReportRules):
     # --- reading -------------------------------------------------------------------
 
     def open(self, report_id: int) -> ReportDetail:
@@ -103,8 +96,8 @@ class ReportService(ClinicService):
         with self._sessions.begin() as session:
             report = self._editable(session, report_id, expected_version)
             previous = report.status
-            report.findings = _text(findings)
-            report.impression = _text(impression)
+            report.findings = clean_text(findings)
+            report.impression = clean_text(impression)
             report.status = ReportStatus.IN_PROGRESS.value
             self._touch(report, now)
             session.flush()
@@ -112,6 +105,61 @@ class ReportService(ClinicService):
                 session, "report_draft_saved", report, {"from": previous, "to": report.status}
             )
             return load_report_detail(session, report_id)
+
+    def preview(
+        self,
+        report_id: int,
+        *,
+        findings: str,
+        impression: str,
+        delivery: ReportDelivery | None = None,
+        critical_finding: str | None = None,
+    ) -> DeliveryPreview:
+        """The file finalising with this text and ``delivery`` would deliver, signed now.
+
+        Refuses like :meth:`finalise` (no choice made, a PDF naming another patient) but
+        does not ask for the identity confirmation: it says whether one is needed.
+        """
+        self._require(Role.RADIOLOGIST)
+        now = self._clock()
+        findings, impression = clean_text(findings), clean_text(impression)
+        critical = clean_critical(critical_finding)
+        with self._sessions.begin() as session:
+            report = session.get(Report, report_id)
+            if report is None:
+                raise NotFoundError("This report no longer exists.")
+            if report.status in FINAL_STATUSES:
+                raise ReportAlreadyFinalError(report.signed_name)
+            self._check_claim(session, report)
+            attached = current_attachment(session, report_id)
+            chosen = self._choose(findings, impression, attached is not None, delivery)
+            identity, message = None, None
+            if attached is not None:
+                identity, message = finalising.identity_of(
+                    session, report, attached.content, attached.filename
+                )
+            signer = session.get(StaffUser, self._actor.id)
+            assert signer is not None
+            content = finalising.preview_content(
+                load_report_pdf_content(session, report_id, generated_at=now),
+                findings=findings,
+                impression=impression,
+                delivery=chosen,
+                signed_name=signature(signer),
+                now=now,
+                critical=critical,
+            )
+            pdf = assemble(content, chosen, attached)
+            log_access(
+                session,
+                report_id,
+                self._actor,
+                ReportAccessAction.VIEW,
+                self._workstation,
+                "previewed before finalising",
+                now,
+            )
+            return DeliveryPreview(pdf, identity, message)
 
     def finalise(
         self,
@@ -121,38 +169,46 @@ class ReportService(ClinicService):
         impression: str,
         expected_version: int,
         critical_finding: str | None = None,
+        delivery: ReportDelivery | None = None,
+        keep_private_note: bool = True,
+        identity_confirmation: str | None = None,
     ) -> ReportDetail:
-        """Sign and lock the report; flag a critical result; queue "report ready"."""
+        """Sign and lock the report; flag a critical result; queue "report ready".
+
+        With a PDF attached and text typed, ``delivery`` says which is the report; when
+        the PDF is delivered, the text is kept as a private note (``keep_private_note``)
+        or cleared. A PDF that does not name the patient needs ``identity_confirmation``,
+        the reason the radiologist gives that it is this patient's report.
+        """
         self._require(Role.RADIOLOGIST)
         now = self._clock()
-        findings, impression = _text(findings), _text(impression)
-        critical = " ".join((critical_finding or "").split())
-        if len(critical) > MAX_CRITICAL_DESCRIPTION:
-            raise ValidationError(
-                f"Keep the critical finding under {MAX_CRITICAL_DESCRIPTION} characters.",
-                "critical_finding",
-            )
+        findings, impression = clean_text(findings), clean_text(impression)
+        critical = clean_critical(critical_finding)
+        reason = clean_reason(identity_confirmation)
         with self._sessions.begin() as session:
             report = self._locked(session, report_id)
             if report.status in FINAL_STATUSES:
                 raise ReportAlreadyFinalError(report.signed_name)
             self._check_claim(session, report)
             self._check_version(session, report, expected_version)
-            if not (findings or impression) and _current_document(session, report_id) is None:
-                raise ValidationError(
-                    "Write the findings or the impression, or attach the report PDF, "
-                    "before finalising.",
-                    "findings",
+            document = current_document(session, report_id)
+            chosen = self._choose(findings, impression, document is not None, delivery)
+            identity: IdentityResult | None = None
+            if document is not None:
+                identity, message = finalising.identity_of(
+                    session, report, document.content, document.filename
                 )
+                finalising.require_confirmation(identity, message, reason)
             signer = session.get(StaffUser, self._actor.id)
             assert signer is not None
             previous = report.status
-            report.findings = findings
-            report.impression = impression
+            typed = finalising.apply_delivery(
+                report, chosen, findings, impression, keep_private_note
+            )
             report.status = ReportStatus.COMPLETED.value
             report.finalised_at = now
             report.finalised_by_id = signer.id
-            report.signed_name = _signature(signer)
+            report.signed_name = signature(signer)
             self._touch(report, now)
             if critical:
                 session.add(
@@ -164,6 +220,17 @@ class ReportService(ClinicService):
                     )
                 )
             session.flush()
+            if document is not None and identity is not None:
+                finalising.record_identity(
+                    session,
+                    document,
+                    identity,
+                    reason,
+                    self._actor,
+                    self._workstation,
+                    now,
+                    report.appointment_id,
+                )
             queued = notifications.queue_report_ready(session, report)
             self._changed(
                 session,
@@ -174,6 +241,9 @@ class ReportService(ClinicService):
                     "signed_name": report.signed_name,
                     "critical_finding": bool(critical),
                     "notifications_queued": queued,
+                    "delivery": chosen.value,
+                    "typed_text": typed.value,
+                    "document_id": document.id if document is not None else None,
                 },
             )
             if critical:
@@ -218,14 +288,21 @@ class ReportService(ClinicService):
         *,
         pdf: bytes | None = None,
         pdf_filename: str | None = None,
+        identity_confirmation: str | None = None,
     ) -> ReportDetail:
-        """Add a dated, signed addendum to a final report, optionally with a replacement PDF."""
+        """Add a dated, signed addendum to a final report, optionally with a replacement PDF.
+
+        The PDF replaces the delivered PDF (or the appendix); a report that delivered its
+        typed text keeps it and gets the PDF as an appendix. A PDF that does not name the
+        patient needs ``identity_confirmation`` (see :meth:`finalise`).
+        """
         self._require(Role.RADIOLOGIST)
         now = self._clock()
-        body = _text(text)
+        body = clean_text(text)
         if not body:
             raise ValidationError("Write the addendum before saving it.", "addendum")
         checked = self._check_pdf(pdf, pdf_filename) if pdf is not None else None
+        reason = clean_reason(identity_confirmation)
         with self._sessions.begin() as session:
             report = self._locked(session, report_id)
             if report.status not in FINAL_STATUSES:
@@ -233,21 +310,46 @@ class ReportService(ClinicService):
                     "Addenda are for final reports. This report is still a draft: "
                     "edit the findings instead."
                 )
+            identity: IdentityResult | None = None
+            if checked is not None:
+                identity, message = finalising.identity_of(
+                    session, report, checked.content, checked.filename
+                )
+                finalising.require_confirmation(identity, message, reason)
             signer = session.get(StaffUser, self._actor.id)
             assert signer is not None
             addendum = ReportAddendum(
                 report_id=report_id,
                 text=body,
                 created_by_id=signer.id,
-                signed_name=_signature(signer),
+                signed_name=signature(signer),
                 created_at=now,
             )
             session.add(addendum)
             session.flush()
             details: dict[str, object] = {"addendum_id": addendum.id}
-            if checked is not None:
+            if checked is not None and identity is not None:
+                delivers = stored_delivery(report, current_document(session, report_id) is not None)
+                if delivers is ReportDelivery.REPORT:
+                    report.delivery = ReportDelivery.REPORT_WITH_APPENDIX.value
+                else:
+                    report.delivery = delivers.value
                 document = self._store_pdf(session, report_id, checked, now, addendum.id)
-                details |= {"document_id": document.id, "sha256": checked.sha256}
+                finalising.record_identity(
+                    session,
+                    document,
+                    identity,
+                    reason,
+                    self._actor,
+                    self._workstation,
+                    now,
+                    report.appointment_id,
+                )
+                details |= {
+                    "document_id": document.id,
+                    "sha256": checked.sha256,
+                    "delivery": report.delivery,
+                }
             self._touch(report, now)
             session.flush()
             self._changed(session, "report_addendum_added", report, details)
@@ -256,13 +358,21 @@ class ReportService(ClinicService):
     def attach_pdf(
         self, report_id: int, content: bytes, filename: str, *, expected_version: int
     ) -> ReportDetail:
-        """Attach the report PDF to a draft; a final report's PDF changes only by addendum."""
+        """Attach the report PDF to a draft; a final report's PDF changes only by addendum.
+
+        A PDF naming another patient's MRN is refused; whether it names this patient is
+        stored with it (Finalise then asks for a confirmation when it does not).
+        """
         self._require(Role.RADIOLOGIST)
         now = self._clock()
         checked = self._check_pdf(content, filename)
         with self._sessions.begin() as session:
             report = self._editable(session, report_id, expected_version)
+            identity, _message = finalising.identity_of(
+                session, report, checked.content, checked.filename
+            )
             document = self._store_pdf(session, report_id, checked, now, None)
+            document.identity_check = identity.check.value
             if report.status == ReportStatus.PENDING.value:
                 report.status = ReportStatus.IN_PROGRESS.value
             self._touch(report, now)
@@ -276,6 +386,7 @@ class ReportService(ClinicService):
                     "filename": checked.filename,
                     "size_bytes": checked.size_bytes,
                     "sha256": checked.sha256,
+                    "identity_check": identity.check.value,
                 },
             )
             return load_report_detail(session, report_id)
@@ -286,7 +397,7 @@ class ReportService(ClinicService):
         now = self._clock()
         with self._sessions.begin() as session:
             report = self._editable(session, report_id, expected_version)
-            current = _current_document(session, report_id)
+            current = current_document(session, report_id)
             if current is None:
                 return load_report_detail(session, report_id)
             current.is_current = False
@@ -294,129 +405,3 @@ class ReportService(ClinicService):
             session.flush()
             self._changed(session, "report_pdf_detached", report, {"document_id": current.id})
             return load_report_detail(session, report_id)
-
-    # --- rules ---------------------------------------------------------------------
-
-    def _require(self, *roles: Role) -> None:
-        if self._actor.role not in roles:
-            if roles == (Role.RADIOLOGIST,):
-                raise PermissionDeniedError("Only radiologists write and sign reports.")
-            raise PermissionDeniedError("Reports are for radiologists and the practice manager.")
-
-    def _locked(self, session: Session, report_id: int) -> Report:
-        report = session.scalars(
-            select(Report).where(Report.id == report_id).with_for_update()
-        ).one_or_none()
-        if report is None:
-            raise NotFoundError("This report no longer exists.")
-        return report
-
-    def _editable(self, session: Session, report_id: int, expected_version: int) -> Report:
-        report = self._locked(session, report_id)
-        if report.status in FINAL_STATUSES:
-            raise ReportLockedError()
-        self._check_claim(session, report)
-        self._check_version(session, report, expected_version)
-        return report
-
-    def _check_claim(self, session: Session, report: Report) -> None:
-        if report.radiologist_id == self._actor.id:
-            return
-        if report.radiologist_id is None:
-            raise NotClaimedError("Claim this study from the worklist before writing its report.")
-        holder = session.get(StaffUser, report.radiologist_id)
-        raise NotClaimedError(
-            f"This study is claimed by {holder.full_name if holder else 'another radiologist'}; "
-            "only they can write its report."
-        )
-
-    def _check_version(self, session: Session, report: Report, expected_version: int) -> None:
-        if report.version == expected_version:
-            return
-        who = session.get(StaffUser, report.updated_by_id) if report.updated_by_id else None
-        when = format_datetime(report.updated_at, _zone(session))
-        raise StaleRecordError(
-            f"This report was changed by {who.full_name if who else 'someone else'} at {when}; "
-            "reload it and try again."
-        )
-
-    def _check_pdf(self, content: bytes, filename: str | None) -> CheckedPdf:
-        with self._sessions() as session:
-            settings = session.get(ClinicSettings, 1)
-            max_mb = settings.report_pdf_max_mb if settings is not None else DEFAULT_MAX_MB
-        return check_report_pdf(content, filename or "report.pdf", max_mb)
-
-    def _store_pdf(
-        self,
-        session: Session,
-        report_id: int,
-        checked: CheckedPdf,
-        now: dt.datetime,
-        addendum_id: int | None,
-    ) -> ReportDocument:
-        session.execute(
-            update(ReportDocument)
-            .where(ReportDocument.report_id == report_id, ReportDocument.is_current)
-            .values(is_current=False)
-            .execution_options(synchronize_session=False)
-        )
-        document = ReportDocument(
-            report_id=report_id,
-            addendum_id=addendum_id,
-            filename=checked.filename,
-            source="attached",
-            content=checked.content,
-            size_bytes=checked.size_bytes,
-            sha256=checked.sha256,
-            is_current=True,
-            uploaded_by_id=self._actor.id,
-            uploaded_at=now,
-        )
-        session.add(document)
-        session.flush()
-        return document
-
-    def _touch(self, report: Report, now: dt.datetime) -> None:
-        report.updated_at = now
-        report.updated_by_id = self._actor.id
-
-    def _changed(
-        self, session: Session, action: str, report: Report, details: dict[str, object]
-    ) -> None:
-        audit.record(
-            session,
-            action,
-            staff_id=self._actor.id,
-            username=self._actor.username,
-            entity="report",
-            entity_id=report.id,
-            details={"appointment_id": report.appointment_id, **details},
-            workstation=self._workstation,
-        )
-        live.notify(session, LiveChannel.REPORT, report.id)
-
-
-# --- reading helpers -------------------------------------------------------------------
-
-
-def _text(value: str) -> str:
-    """Typed text as stored: one kind of line break, no trailing blanks."""
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _signature(user: StaffUser) -> str:
-    title = (user.professional_title or "").strip()
-    return f"{user.full_name}, {title}" if title else user.full_name
-
-
-def _zone(session: Session) -> ZoneInfo:
-    settings = session.get(ClinicSettings, 1)
-    return ZoneInfo(settings.time_zone if settings is not None else "UTC")
-
-
-def _current_document(session: Session, report_id: int) -> ReportDocument | None:
-    return session.scalars(
-        select(ReportDocument).where(
-            ReportDocument.report_id == report_id, ReportDocument.is_current
-        )
-    ).one_or_none()

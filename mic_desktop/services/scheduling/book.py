@@ -36,6 +36,7 @@ from mic_desktop.services.errors import NotFoundError, ValidationError
 from mic_desktop.services.formats import local_day_bounds
 from mic_desktop.services.patients.contact_details import display_phone
 from mic_desktop.services.records import clinic_settings, clinic_zone, utc
+from mic_desktop.services.scheduling.closures import ClosureInfo, closures_between
 from mic_desktop.services.scheduling.rooms import OpeningPeriod
 from mic_desktop.services.scheduling.slots import (
     DEFAULT_GRANULARITY,
@@ -240,6 +241,11 @@ class SchedulingService:
                 )
                 for room in rooms
             ]
+
+    def closures(self, first_day: dt.date, last_day: dt.date) -> list[ClosureInfo]:
+        """Closures (clinic-wide or of a room) touching these days, for the book's shading."""
+        with self._sessions() as session:
+            return closures_between(session, first_day, last_day)
 
     def scan_types(self, *, active_only: bool = True) -> list[ScanTypeInfo]:
         with self._sessions() as session:

@@ -49,7 +49,24 @@ class OpeningPeriod:
     @property
     def minutes(self) -> int:
         start = self.opens_at.hour * 60 + self.opens_at.minute
-        return self.closes_at.hour * 60 + self.closes_at.minute - start
+        return end_minutes(self.closes_at) - start
+
+    @property
+    def all_day(self) -> bool:
+        return self.opens_at == MIDNIGHT and self.closes_at == MIDNIGHT
+
+
+MIDNIGHT = dt.time(0, 0)
+"""As ``closes_at``: midnight at the end of the day (so 00:00-00:00 is open 24 hours)."""
+
+
+def end_minutes(closes_at: dt.time) -> int:
+    """Minutes from the day's start to a closing time (00:00 is midnight at the end: 1440)."""
+    return closes_at.hour * 60 + closes_at.minute or 24 * 60
+
+
+def closing_text(closes_at: dt.time) -> str:
+    return "24:00" if closes_at == MIDNIGHT else f"{closes_at:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -105,7 +122,7 @@ class RoomAdminService(ManagerService):
             check_version(
                 session, row.version, expected_version, f"The room {row.name}", "room", row.id
             )
-            self._modality(session, modality_id)
+            self._modality(session, modality_id, row.modality_id)
             _refuse_taken_room(session, name, row.id)
             if row.is_active and not is_active:
                 self._refuse_bookings_ahead(session, row)
@@ -194,10 +211,15 @@ class RoomAdminService(ManagerService):
         return row
 
     @staticmethod
-    def _modality(session: Session, modality_id: int) -> Modality:
-        row = session.get(Modality, modality_id)
+    def _modality(session: Session, modality_id: int, current: int | None = None) -> Modality:
+        """The modality; a disabled one only when the record already has it."""
+        row = session.get(Modality, modality_id) if modality_id is not None else None
         if row is None:
-            raise ValidationError("Choose a modality.", "modality")
+            raise ValidationError(
+                "Choose a modality (add the clinic's on the Modalities page first).", "modality"
+            )
+        if not row.is_active and modality_id != current:
+            raise ValidationError(f"The modality {row.code} is disabled.", "modality")
         return row
 
     @staticmethod
@@ -250,13 +272,19 @@ def _checked_periods(periods: Sequence[OpeningPeriod]) -> list[OpeningPeriod]:
         if not 0 <= period.weekday <= 6:
             raise ValidationError("Choose a day of the week.", "weekday")
         day = WEEKDAYS[period.weekday]
-        if period.closes_at <= period.opens_at:
+        opens = period.opens_at.hour * 60 + period.opens_at.minute
+        if end_minutes(period.closes_at) <= opens:
             raise ValidationError(f"On {day} the room closes before it opens.", "closes_at")
         previous = ordered[i - 1] if i else None
-        if previous and previous.weekday == period.weekday and period.opens_at < previous.closes_at:
+        if (
+            previous
+            and previous.weekday == period.weekday
+            and opens < end_minutes(previous.closes_at)
+        ):
             raise ValidationError(f"Two opening periods overlap on {day}.", "opens_at")
     return ordered
 
 
 def _period_text(period: OpeningPeriod) -> str:
-    return f"{WEEKDAYS[period.weekday][:3]} {period.opens_at:%H:%M}-{period.closes_at:%H:%M}"
+    day = WEEKDAYS[period.weekday][:3]
+    return f"{day} {period.opens_at:%H:%M}-{closing_text(period.closes_at)}"

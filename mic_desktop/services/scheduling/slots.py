@@ -1,9 +1,10 @@
 """The slot finder: free slots for a scan, and the same rules for a slot chosen by hand.
 
 The finder is one SQL query per fortnight searched. It lays a grid of
-``granularity`` minutes (from local midnight) over the opening hours of every
-active room of the scan's modality, in the clinic's time zone, and keeps the
-starts where the whole scan fits before closing, no appointment holding its slot
+``granularity`` minutes (from local midnight) over the free time of every active
+room of the scan's modality (opening hours joined across midnight, less closures:
+:mod:`.opening`), in the clinic's time zone, and keeps the starts where the whole
+scan fits before closing, no appointment holding its slot
 overlaps, and - when the modality needs a radiologist on site - a radiologist is
 working that weekday for the whole scan, is not on leave and is not assigned to
 another appointment at the same time (the first such radiologist by name is
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from mic_desktop.models import Room, ScanType
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.records import clinic_zone
+from mic_desktop.services.scheduling.opening import FREE_TIME_CTE, refuse_closed
 
 DEFAULT_GRANULARITY = 15
 SEARCH_HORIZON_DAYS = 92
@@ -62,30 +64,25 @@ _ROOM_FREE = """
 
 _FIND_SLOTS = text(
     f"""
-WITH days AS (
-    SELECT CAST(day AS date) AS day
-    FROM generate_series(CAST(:day_from AS date), CAST(:day_to AS date), interval '1 day') AS day
-),
-windows AS (
-    SELECT r.id AS room_id, r.name AS room_name, r.sort_order, d.day, h.opens_at,
-           ((d.day + h.closes_at) AT TIME ZONE :tz) AS closes
-    FROM room r
-    JOIN room_opening_hours h ON h.room_id = r.id
-    JOIN days d ON h.weekday = CAST(EXTRACT(ISODOW FROM d.day) AS integer) - 1
-    WHERE r.is_active AND r.modality_id = :modality_id
-      AND (CAST(:room_id AS integer) IS NULL OR r.id = CAST(:room_id AS integer))
-),
+WITH {FREE_TIME_CTE},
 c AS (
-    SELECT w.room_id, w.room_name, w.sort_order, w.day, s AS start_at,
-           s + CAST(:duration AS interval) AS end_at
-    FROM windows w
+    SELECT f.room_id, f.room_name, f.sort_order, s AS start_at,
+           s + CAST(:duration AS interval) AS end_at,
+           CAST(s AT TIME ZONE :tz AS date) AS day
+    FROM free f
+    CROSS JOIN LATERAL (
+        SELECT date_trunc('day', lower(f.span) AT TIME ZONE :tz) AS midnight,
+               lower(f.span) AT TIME ZONE :tz AS opens
+    ) AS o
     CROSS JOIN LATERAL generate_series(
-        ((w.day + make_interval(mins => CAST(
-            ceil(EXTRACT(EPOCH FROM w.opens_at) / 60.0 / :step) * :step AS integer)))
+        ((o.midnight + make_interval(mins => CAST(
+            ceil(EXTRACT(EPOCH FROM o.opens - o.midnight) / 60.0 / :step) * :step AS integer)))
             AT TIME ZONE :tz),
-        w.closes - CAST(:duration AS interval),
+        upper(f.span) - CAST(:duration AS interval),
         make_interval(mins => :step)) AS s
     WHERE s >= :not_before
+      AND s >= (CAST(:day_from AS date) + time '00:00') AT TIME ZONE :tz
+      AND s < ((CAST(:day_to AS date) + 1) + time '00:00') AT TIME ZONE :tz
 )
 SELECT c.room_id, c.room_name, c.start_at, c.end_at, rad.id AS radiologist_id,
        rad.full_name AS radiologist_name
@@ -100,16 +97,6 @@ WHERE {_ROOM_FREE}
   AND (NOT :needs_radiologist OR rad.id IS NOT NULL)
 ORDER BY c.start_at, c.sort_order, c.room_name
 LIMIT :count
-"""
-)
-
-_OPEN_FOR = text(
-    """
-SELECT EXISTS (
-    SELECT 1 FROM room_opening_hours h
-    WHERE h.room_id = :room_id AND h.weekday = :weekday
-      AND ((CAST(:day AS date) + h.opens_at) AT TIME ZONE :tz) <= :start_at
-      AND ((CAST(:day AS date) + h.closes_at) AT TIME ZONE :tz) >= :end_at)
 """
 )
 
@@ -168,13 +155,9 @@ def check_slot(
         )
     if not room.is_active:
         raise ValidationError(f"{room.name} is not in use: choose another room.", "room")
+    refuse_closed(session, room, start_at, end_at, zone)
     local = start_at.astimezone(zone)
     params = {"tz": zone.key, "day": local.date(), "start_at": start_at, "end_at": end_at}
-    is_open = session.execute(
-        _OPEN_FOR, {**params, "room_id": room.id, "weekday": local.weekday()}
-    ).scalar_one()
-    if not is_open:
-        raise ValidationError(f"{room.name} is closed at that time.", "start_at")
     if not scan.modality.needs_radiologist_on_site:
         return SlotCheck(None, None)
     row = session.execute(

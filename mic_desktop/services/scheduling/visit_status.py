@@ -3,20 +3,23 @@
 Each move follows :data:`~.appointments.ALLOWED_MOVES`, stamps its time on the
 appointment (checked in, scan started, scan completed) and is written to the status
 history with who, when and the workstation. A patient is a no-show only once the start
-time has passed. Completing the scan opens the pending report on the radiologists'
-worklist, once, whichever desk completes it.
+time has passed, and checked in only from the clinic's check-in window before the
+start (``check_in_minutes_before``, 2 hours unless set). Completing the scan opens the
+pending report on the radiologists' worklist, once, whichever desk completes it.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy.dialects.postgresql import insert
 
 from mic_desktop.models import AppointmentStatus, Report, ReportStatus
 from mic_desktop.services import live
 from mic_desktop.services.errors import ServiceError
-from mic_desktop.services.formats import format_time
+from mic_desktop.services.formats import format_datetime, format_time
 from mic_desktop.services.live import LiveChannel
-from mic_desktop.services.records import clinic_zone, stale_guard
+from mic_desktop.services.records import clinic_settings, clinic_zone, stale_guard
 from mic_desktop.services.scheduling.appointments import (
     AppointmentDetails,
     AppointmentService,
@@ -60,6 +63,16 @@ class VisitStatusService(AppointmentService):
                     "A patient can be marked as a no-show only after the start time "
                     f"({format_time(appointment.start_at, zone)})."
                 )
+            if target is S.ARRIVED:
+                window = clinic_settings(session).check_in_minutes_before
+                opens = appointment.start_at - dt.timedelta(minutes=window)
+                if now < opens:
+                    zone = clinic_zone(session)
+                    raise ServiceError(
+                        f"Check-in opens {_window_text(window)} before the appointment, "
+                        f"at {format_datetime(opens, zone)}; this patient is booked for "
+                        f"{format_datetime(appointment.start_at, zone)}."
+                    )
             previous = S(appointment.status)
             appointment.status = target.value
             if target is S.ARRIVED:
@@ -83,3 +96,10 @@ class VisitStatusService(AppointmentService):
             self._audit(session, action, appointment, {"reference": appointment.reference})
             live.notify(session, LiveChannel.APPOINTMENT, appointment.id)
             return appointment_details(session, appointment.id)
+
+
+def _window_text(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if rest or not hours:
+        return f"{minutes} minutes"
+    return f"{hours} hour{'s' if hours != 1 else ''}"

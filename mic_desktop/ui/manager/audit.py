@@ -87,7 +87,7 @@ class AuditLogPage(ListPage):
         self.entity_id = QLineEdit(placeholderText="Record id")
         self.entity_id.setMaximumWidth(110)
         self.use_dates = QCheckBox("Between")
-        today = QDate.currentDate()
+        today = QDate(service.now().astimezone(zone).date())  # the clinic's today
         self.first_day = QDateEdit(today.addDays(-30), calendarPopup=True)
         self.last_day = QDateEdit(today, calendarPopup=True)
         for edit in (self.first_day, self.last_day):

@@ -36,9 +36,11 @@ from .forms import FormDialog
 
 
 def modality_box(modalities: list[ModalityInfo], current: int | None = None) -> QComboBox:
+    """The modalities in use (and the record's own, even when it was disabled since)."""
     box = QComboBox()
     for modality in modalities:
-        box.addItem(f"{modality.code} — {modality.name}", modality.id)
+        if modality.is_active or modality.id == current:
+            box.addItem(f"{modality.code} — {modality.name}", modality.id)
     if current is not None:
         box.setCurrentIndex(max(0, box.findData(current)))
     return box
@@ -224,8 +226,11 @@ class ScanTypesPage(AdminListPage):
         layout.addWidget(self.history_view)  # type: ignore[union-attr]
 
     def refresh(self) -> None:
-        run_task(self._service.modalities, self._set_modalities, receiver=self)
-        self.load(self._service.scan_types)
+        service = self._service
+        run_task(
+            lambda: service.modalities(include_inactive=True), self._set_modalities, receiver=self
+        )
+        self.load(service.scan_types)
 
     def _set_modalities(self, modalities: list[ModalityInfo]) -> None:
         self.modalities = modalities

@@ -1,21 +1,33 @@
 """One chart of the dashboard: its title, definition, canvas and tables, with PNG and CSV exports.
 
-:class:`ChartPanel` draws the chart with the same figure code as the PDF export
-(a matplotlib canvas that draws only while visible) and shows the chart's tables
-of numbers beside it (:class:`AnalyticsTableModel`: numbers right-aligned, the
-total in bold). Its exports are written by the page it sits on.
+:class:`ChartPanel` shows a chart only while it is on screen: a panel in a hidden
+tab keeps the chart it was given and fills its tables and canvas when it is shown
+(or at once when new data comes while it is visible). Its :class:`ChartCanvas`
+renders the same figure code as the PDF export off the GUI thread and paints the
+picture; its tables (:class:`AnalyticsTableModel`: numbers right-aligned, the total
+in bold) are reused from one refresh to the next. Exports are written by the page.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPixmap,
+    QResizeEvent,
+    QShowEvent,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -24,21 +36,26 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from mic_desktop.services.analytics.charts import draw_chart
+from mic_desktop.services.analytics.charts import ChartPixels, render_rgba
 from mic_desktop.services.analytics.export import chart_png, export_filename, table_csv
 from mic_desktop.services.analytics.results import Chart, Dashboard
 from mic_desktop.services.analytics.tables import Table
+from mic_desktop.ui.common.colours import MUTED_TEXT
+from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.table import LEFT, RIGHT, make_table_view
+from mic_desktop.ui.common.tasks import run_task
 
 from . import files
 
-ModelIndex = QModelIndex | QPersistentModelIndex
+SCREEN_DPI = 100  # matplotlib's Qt canvas: 100 dpi at a device pixel ratio of 1
+RESIZE_SETTLE_MS = 120  # a resized chart is drawn again once the size stops changing
 
 
 class ChartPage(Protocol):
@@ -49,55 +66,150 @@ class ChartPage(Protocol):
     def write_export(self, path: Path, build: Callable[[], bytes], what: str) -> None: ...
 
 
-class AnalyticsTableModel(QAbstractTableModel):
-    """One of a chart's tables: formatted cells, numbers right-aligned, the total in bold."""
+class AnalyticsTableModel(QStandardItemModel):
+    """One of a chart's tables: formatted cells, numbers right-aligned, the total in bold.
+
+    The cells are Qt items, so painting the table runs no Python (which would wait
+    for a worker that is rendering a chart).
+    """
 
     def __init__(self, table: Table, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.set_table(table)
+
+    def set_table(self, table: Table) -> None:
         self.table = table
-        self._cells = table.formatted()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._cells)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.table.columns)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation is not Qt.Orientation.Horizontal:
-            return None
-        column = self.table.columns[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return RIGHT if column.is_numeric else LEFT
-        return None
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._cells[index.row()][index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return RIGHT if self.table.columns[index.column()].is_numeric else LEFT
-        if role == Qt.ItemDataRole.FontRole and self._is_total(index.row()):
-            font = QFont()
-            font.setBold(True)
-            return font
-        return None
-
-    def _is_total(self, row: int) -> bool:
-        return self.table.total is not None and row == len(self._cells) - 1
+        self.clear()
+        self.setColumnCount(len(table.columns))
+        alignments = [RIGHT if column.is_numeric else LEFT for column in table.columns]
+        for section, column in enumerate(table.columns):
+            for value, role in (
+                (column.title, Qt.ItemDataRole.DisplayRole),
+                (column.title, Qt.ItemDataRole.ToolTipRole),  # a narrow column cuts it
+                (alignments[section], Qt.ItemDataRole.TextAlignmentRole),
+            ):
+                self.setHeaderData(section, Qt.Orientation.Horizontal, value, role)
+        cells = table.formatted()
+        bold = QFont()
+        bold.setBold(True)
+        for row, texts in enumerate(cells):
+            is_total = table.total is not None and row == len(cells) - 1
+            items = []
+            for text, alignment in zip(texts, alignments, strict=True):
+                item = QStandardItem(text)
+                item.setToolTip(text)
+                item.setTextAlignment(alignment)
+                item.setEditable(False)
+                if is_total:
+                    item.setFont(bold)
+                items.append(item)
+            self.appendRow(items)
 
 
-class ChartCanvas(FigureCanvasQTAgg):
-    """A canvas that draws only while visible: hidden tabs draw when shown, at their size."""
+class ChartCanvas(QWidget):
+    """A chart's picture, rendered off the GUI thread at the widget's size and painted.
 
-    def draw(self) -> None:
-        if self.isVisible():
-            super().draw()
+    It draws only what is painted: once a paint finds the picture missing, out of date
+    or of another size, the chart is rendered on the task pool (after the paint, so the
+    GUI thread has drawn everything else before a worker takes Python's attention);
+    meanwhile the last picture stays (stretched) or the canvas says it is drawing.
+    ``drawn_chart`` and ``texts`` (what is written on it, also its accessible
+    description) are what is on screen. The figure is not kept, and no garbage
+    collection runs while it is built: its many short-lived objects are then freed by
+    the young generation's quick pass instead of a full one that stops every thread.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.chart: Chart | None = None  # the chart to show
+        self.drawn_chart: Chart | None = None  # the chart on screen
+        self.texts: tuple[str, ...] = ()
+        self.drawings = 0  # pictures shown so far
+        self._picture: QPixmap | None = None
+        self._message = "Drawing the chart…"
+        self._wanted: tuple[Chart, int, int] | None = None  # being rendered or shown
+        self._generation = 0
+        self._later = QTimer(self, singleShot=True)
+        self._later.timeout.connect(self._render)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+
+    def set_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        self.update()  # the paint asks for the drawing
+
+    def _pixel_size(self) -> tuple[int, int]:
+        ratio = self.devicePixelRatioF()
+        return max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio))
+
+    def _out_of_date(self) -> bool:
+        last = self._wanted
+        return self.chart is not None and (
+            last is None or last[0] is not self.chart or last[1:] != self._pixel_size()
+        )
+
+    def _render(self) -> None:
+        chart = self.chart
+        if chart is None or not self.isVisible() or not self._out_of_date():
+            return
+        width, height = self._pixel_size()
+        ratio = self.devicePixelRatioF()
+        self._wanted = (chart, width, height)
+        self._message = "Drawing the chart…"
+        self._generation += 1
+        generation = self._generation
+        dpi = SCREEN_DPI * ratio
+        run_task(
+            lambda: _render_quietly(chart, width, height, dpi),
+            lambda pixels: self._rendered(generation, chart, ratio, pixels),
+            lambda error: self._failed(generation, error),
+            receiver=self,
+        )
+
+    def _rendered(self, generation: int, chart: Chart, ratio: float, pixels: ChartPixels) -> None:
+        if generation != self._generation:
+            return
+        image = QImage(pixels.rgba, pixels.width, pixels.height, QImage.Format.Format_RGBA8888)
+        self._picture = QPixmap.fromImage(image)  # converted once, not at every paint
+        self._picture.setDevicePixelRatio(ratio)
+        self.texts = pixels.texts
+        self.setAccessibleDescription("; ".join(pixels.texts))
+        self.drawn_chart = chart
+        self.drawings += 1
+        self.update()
+
+    def _failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._picture = None
+            self._message = f"The chart could not be drawn: {describe_error(error)}"
+            self.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._picture is not None:
+            self._later.start(RESIZE_SETTLE_MS)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        if self._picture is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(QRectF(self.rect()), self._picture, QRectF(self._picture.rect()))
+        else:
+            painter.setPen(QColor(MUTED_TEXT))
+            painter.drawText(
+                self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message
+            )
+        painter.end()
+        if not self._later.isActive() and self._out_of_date():
+            self._later.start(0)
+
+
+def _render_quietly(chart: Chart, width: int, height: int, dpi: float) -> ChartPixels:
+    gc.disable()
+    try:
+        return render_rgba(chart, width, height, dpi)
+    finally:
+        gc.enable()
 
 
 class ChartPanel(QWidget):
@@ -113,9 +225,8 @@ class ChartPanel(QWidget):
         self.definition = QLabel(wordWrap=True)
         self.definition.setProperty("role", "muted")
         self.definition.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.figure = Figure(layout="constrained")
-        self.figure.set_facecolor("white")
-        self.canvas = ChartCanvas(self.figure)
+        self._shown: Chart | None = None  # the chart the title, definition and tables show
+        self.canvas = ChartCanvas()
         self.canvas.setMinimumSize(360, 240)
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.tables = QTabWidget()
@@ -146,6 +257,7 @@ class ChartPanel(QWidget):
         self.splitter.addWidget(numbers)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([955, 380])  # not from the tables: they fill only when shown
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 4, 4)
@@ -155,33 +267,56 @@ class ChartPanel(QWidget):
         layout.addWidget(self.splitter, 1)
         self._set_buttons(False)
 
-    def _draw(self) -> None:
-        self.canvas.draw_idle()
-
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self._draw()  # a hidden canvas skipped its draws
+        self._fill()  # a hidden panel kept the chart it was given
 
     def _set_buttons(self, enabled: bool) -> None:
         self.png_button.setEnabled(enabled)
         self.csv_button.setEnabled(enabled and self.tables.count() > 0)
 
     def show_chart(self, chart: Chart) -> None:
+        """Show ``chart``: now when the panel is visible, else when it is next shown."""
         self.chart = chart
+        if self.isVisible():
+            self._fill()
+
+    def _fill(self) -> None:
+        chart = self.chart
+        if chart is None or chart is self._shown:
+            return
+        self._shown = chart
         self.title.setText(chart.title)
         self.definition.setText(chart.definition)
-        draw_chart(chart, self.figure)
-        self._draw()
+        self.canvas.set_chart(chart)
+        self._fill_tables(chart.tables)
+        self._set_buttons(True)
+
+    def _fill_tables(self, tables: tuple[Table, ...]) -> None:
+        """Put the tables in their tabs, reusing the views of the last chart where they fit."""
         current = self.tables.currentIndex()
-        while self.tables.count():
-            widget = self.tables.widget(0)
-            self.tables.removeTab(0)
+        for index, table in enumerate(tables):
+            widget = self.tables.widget(index) if index < self.tables.count() else None
+            if isinstance(widget, QTableView) and table.rows:
+                model = widget.model()
+                assert isinstance(model, AnalyticsTableModel)
+                model.set_table(table)
+            elif isinstance(widget, QLabel) and not table.rows:
+                widget.setText(table.empty_text)
+            else:
+                if widget is not None:
+                    self.tables.removeTab(index)
+                    widget.deleteLater()
+                self.tables.insertTab(index, self._table_widget(table), table.title)
+                continue
+            widget.table = table  # type: ignore[attr-defined]
+            self.tables.setTabText(index, table.title)
+        while self.tables.count() > len(tables):
+            widget = self.tables.widget(len(tables))
+            self.tables.removeTab(len(tables))
             widget.deleteLater()
-        for table in chart.tables:
-            self.tables.addTab(self._table_widget(table), table.title)
         if 0 <= current < self.tables.count():
             self.tables.setCurrentIndex(current)
-        self._set_buttons(True)
 
     def _table_widget(self, table: Table) -> QWidget:
         if not table.rows:

@@ -1,6 +1,6 @@
 """Choosing files for the manager's exports, logo and backup.
 
-Every page asks through these two functions (never QFileDialog directly), so tests
+Every page asks through these functions (never QFileDialog directly), so tests
 can patch them with a path of their choosing.
 """
 
@@ -22,4 +22,10 @@ def choose_save_path(
 def choose_open_path(parent: QWidget | None, caption: str, filter: str) -> Path | None:
     """Ask which file to open; ``None`` when the person cancels."""
     chosen, _ = QFileDialog.getOpenFileName(parent, caption, str(Path.home()), filter)
+    return Path(chosen) if chosen else None
+
+
+def choose_folder(parent: QWidget | None, caption: str) -> Path | None:
+    """Ask for a folder; ``None`` when the person cancels."""
+    chosen = QFileDialog.getExistingDirectory(parent, caption, str(Path.home()))
     return Path(chosen) if chosen else None

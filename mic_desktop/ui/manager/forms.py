@@ -156,21 +156,30 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 
 
 def weekly_periods_text(periods: Iterable[tuple[int, dt.time, dt.time]], empty: str) -> str:
-    """A week of (weekday, start, end) periods in one line: "Mon, Tue 07:30–17:00; Sat …"."""
+    """A week of (weekday, start, end) periods in one line: "Mon, Tue 07:30–17:00; Sat …".
+
+    An end of 00:00 is midnight at the end of the day ("24:00"; 00:00-00:00 is "24 h").
+    """
     by_times: dict[str, list[str]] = {}
     for weekday, start, end in periods:
-        by_times.setdefault(f"{start:%H:%M}–{end:%H:%M}", []).append(WEEKDAY_NAMES[weekday][:3])
+        if start == end == MIDNIGHT:
+            times = "24 h"
+        else:
+            times = f"{start:%H:%M}–{'24:00' if end == MIDNIGHT else f'{end:%H:%M}'}"
+        by_times.setdefault(times, []).append(WEEKDAY_NAMES[weekday][:3])
     return "; ".join(f"{', '.join(days)} {times}" for times, days in by_times.items()) or empty
 
 
 DayPeriod = tuple[int, dt.time, dt.time]  # weekday (0 = Monday), from, to
+MIDNIGHT = dt.time(0)
 
 
 class WeekDialog(FormDialog):
     """One period a day for a week (opening hours, working hours): ticked days, from, to.
 
     ``save`` gets the ticked days' periods and runs off the GUI thread; its
-    ValidationError shows beside the week.
+    ValidationError shows beside the week. With ``all_day`` each day also has an
+    "open 24 hours" box, giving the period 00:00-00:00 (an end of 00:00 is midnight).
     """
 
     def __init__(
@@ -181,10 +190,13 @@ class WeekDialog(FormDialog):
         save: Callable[[list[DayPeriod]], object],
         hint: str,
         parent: QWidget | None = None,
+        *,
+        all_day: bool = False,
     ) -> None:
         super().__init__(title, ok_text, parent)
         self._save = save
         self.days: list[tuple[QCheckBox, QTimeEdit, QTimeEdit]] = []
+        self.all_day: list[QCheckBox] = []
         first: dict[int, DayPeriod] = {}
         for period in sorted(periods, key=lambda p: (p[0], p[1])):
             first.setdefault(period[0], period)
@@ -210,6 +222,21 @@ class WeekDialog(FormDialog):
             grid.addWidget(QLabel("to"), weekday, 2)
             grid.addWidget(end, weekday, 3)
             self.days.append((open_box, start, end))
+            if all_day:
+                whole = QCheckBox("24 hours")
+                whole.setChecked(period is not None and period[1] == period[2] == MIDNIGHT)
+                whole.setEnabled(period is not None)
+                open_box.toggled.connect(whole.setEnabled)
+                for edit in (start, end):
+                    edit.setEnabled(period is not None and not whole.isChecked())
+                    whole.toggled.connect(
+                        lambda on, e=edit, o=open_box: e.setEnabled(o.isChecked() and not on)
+                    )
+                    open_box.toggled.connect(
+                        lambda on, e=edit, w=whole: e.setEnabled(on and not w.isChecked())
+                    )
+                grid.addWidget(whole, weekday, 4)
+                self.all_day.append(whole)
         box = QWidget()
         box.setLayout(grid)
         self.form.add_field("week", "", box, hint)
@@ -217,7 +244,9 @@ class WeekDialog(FormDialog):
     def periods(self) -> list[DayPeriod]:
         result: list[DayPeriod] = []
         for weekday, (open_box, start, end) in enumerate(self.days):
-            if open_box.isChecked():
+            if open_box.isChecked() and self.all_day and self.all_day[weekday].isChecked():
+                result.append((weekday, MIDNIGHT, MIDNIGHT))
+            elif open_box.isChecked():
                 a, b = start.time(), end.time()
                 result.append(
                     (weekday, dt.time(a.hour(), a.minute()), dt.time(b.hour(), b.minute()))

@@ -1,16 +1,20 @@
-"""The practice manager's home page: this month's key figures as tiles.
+"""The practice manager's home page: the backup status light and this month's key figures.
 
 Each tile says what it counts, so nobody has to guess whether cancelled
-appointments or refunds are in a number.
+appointments or refunds are in a number. The backup light is read again when a
+backup finishes on any PC and every ten minutes (it turns red once the last verified
+backup is 36 hours old).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from mic_desktop.services.admin.backup_health import BackupHealth
 from mic_desktop.services.analytics.overview import MonthFigures, OverviewService
 from mic_desktop.services.analytics.periods import Period
 from mic_desktop.services.reporting.worklist import WorklistCounts, WorklistService
@@ -25,7 +29,10 @@ from mic_desktop.ui.common.table import MessagePanel
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.window import HomePage
 
+from .backup_light import BackupLight
 from .status_mix import StatusMix
+
+LIGHT_EVERY_MS = 10 * 60 * 1000
 
 
 class FigureTile(QFrame):
@@ -69,9 +76,11 @@ class MonthPage(HomePage):
         worklist: WorklistService,
         currency: str,
         zone: ZoneInfo,
+        backup_health: Callable[[], BackupHealth] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._backup_health = backup_health
         self._overview = overview
         self._worklist = worklist
         self._currency = currency
@@ -83,6 +92,11 @@ class MonthPage(HomePage):
         self.title.setProperty("role", "page-title")
         self.subtitle = QLabel("Loading…")
         self.subtitle.setProperty("role", "muted")
+        self.backup_light = BackupLight()
+        self.backup_light.setVisible(backup_health is not None)
+        self._light_timer = QTimer(self)
+        self._light_timer.setInterval(LIGHT_EVERY_MS)
+        self._light_timer.timeout.connect(self.refresh_light)
         self.tiles = {
             "booked": FigureTile("Appointments", "mdi6.calendar-month-outline"),
             "completed": FigureTile("Completed scans", "mdi6.check-circle-outline"),
@@ -125,13 +139,34 @@ class MonthPage(HomePage):
         layout.setSpacing(12)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.backup_light)
         layout.addSpacing(4)
         layout.addWidget(self.tiles_box)
         layout.addWidget(self.empty_note)
         layout.addWidget(self.message, 1)
         layout.addStretch(1)
 
+    def refresh_light(self) -> None:
+        """Read the backup status again (after a backup anywhere, and every ten minutes)."""
+        health = self._backup_health
+        if health is None:
+            return
+        if not self._light_timer.isActive():
+            self._light_timer.start()
+        light = self.backup_light
+        run_task(
+            health,
+            light.show_health,
+            lambda error: light.show_error(f"{describe_error(error)} Press F5 to try again."),
+            receiver=light,
+        )
+
+    def live_changed(self) -> None:
+        """A backup started or finished on some PC: only the light changes."""
+        self.refresh_light()
+
     def refresh(self) -> None:
+        self.refresh_light()
         self._generation += 1
         generation = self._generation
         overview, worklist = self._overview, self._worklist

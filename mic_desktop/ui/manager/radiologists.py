@@ -50,7 +50,7 @@ class LeaveDialog(FormDialog):
         self._zone = zone
         self.person = person
         self.added: LeaveInfo | None = None
-        today = QDate.currentDate()
+        today = QDate(service.now().astimezone(zone).date())  # the clinic's today
         self.first_day = QDateEdit(today, calendarPopup=True)
         self.last_day = QDateEdit(today, calendarPopup=True)
         for edit in (self.first_day, self.last_day):

@@ -91,8 +91,10 @@ def opening_hours_dialog(
         "Save hours",
         [(p.weekday, p.opens_at, p.closes_at) for p in room.opening_hours],
         save,
-        "Untick a day when the room is closed.",
+        "Untick a day when the room is closed. An end of 00:00 is midnight (24:00): a "
+        "scan may run on past midnight when the next day opens at 00:00.",
         parent,
+        all_day=True,
     )
 
 
@@ -112,7 +114,7 @@ class RoomsPage(AdminListPage):
                 lambda r: f"{r.open_minutes_per_week / 60:.1f} h",
                 sort_key=lambda r: r.open_minutes_per_week,
                 align=RIGHT,
-                width=120,
+                width=135,
             ),
             Column("Opening hours", hours_text, tooltip=hours_text, stretch=True),
         ]
@@ -120,7 +122,8 @@ class RoomsPage(AdminListPage):
             "Rooms and opening hours",
             columns,
             empty_headline="No rooms yet",
-            empty_text="Add the clinic's scan rooms with “Add room…”, then set their hours.",
+            empty_text="Add the clinic's scan rooms with “Add room…”, then set their hours "
+            "(a room's modality must be on the Modalities page first).",
             empty_icon="mdi6.door",
             struck=lambda r: not r.is_active,
             parent=parent,
@@ -131,6 +134,7 @@ class RoomsPage(AdminListPage):
             "Appointments are booked into a room while it is open. Utilisation on the "
             "dashboard is measured against these hours."
         )
+        self.subtitle.setWordWrap(True)
         self.add_button = self.button("mdi6.plus", "Add room…", self.add_room, False)
         self.edit_button = self.button("mdi6.pencil-outline", "Edit…", self.edit_room, True)
         self.hours_button = self.button(
@@ -139,8 +143,11 @@ class RoomsPage(AdminListPage):
         self.view.doubleClicked.connect(lambda _i: self.edit_hours())
 
     def refresh(self) -> None:
-        run_task(self._service.modalities, self._set_modalities, receiver=self)
-        self.load(self._service.rooms)
+        service = self._service
+        run_task(
+            lambda: service.modalities(include_inactive=True), self._set_modalities, receiver=self
+        )
+        self.load(service.rooms)
 
     def _set_modalities(self, modalities: list[ModalityInfo]) -> None:
         self.modalities = modalities

@@ -126,6 +126,9 @@ class ClinicSettingsPage(QWidget):
         self.late_hours = f.add_field(
             "late_cancellation_hours", "Late cancellation", spin(0, 168, " h before the start")
         )
+        self.check_in_minutes = f.add_field(
+            "check_in_minutes_before", "Check-in opens", spin(0, 1440, " min before")
+        )
         self.idle_minutes = f.add_field(
             "idle_lock_minutes", "Lock idle screens after", spin(1, 240, " min")
         )
@@ -238,6 +241,7 @@ class ClinicSettingsPage(QWidget):
         self.quiet_end.setTime(QTime(form.quiet_hours_end.hour, form.quiet_hours_end.minute))
         self.reminders.setText(", ".join(str(h) for h in form.reminder_offsets_hours))
         self.late_hours.setValue(form.late_cancellation_hours)
+        self.check_in_minutes.setValue(form.check_in_minutes_before)
         self.idle_minutes.setValue(form.idle_lock_minutes)
         self.pdf_mb.setValue(form.report_pdf_max_mb)
         self.overdue_hours.setValue(form.report_overdue_hours)
@@ -294,6 +298,7 @@ class ClinicSettingsPage(QWidget):
             report_pdf_max_mb=self.pdf_mb.value(),
             report_overdue_hours=self.overdue_hours.value(),
             critical_escalation_minutes=self.escalation.value(),
+            check_in_minutes_before=self.check_in_minutes.value(),
         )
 
     def save(self) -> None:

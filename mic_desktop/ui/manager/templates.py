@@ -99,7 +99,7 @@ class TemplatesPage(QWidget):
         buttons.addWidget(self.reset_button)
         buttons.addWidget(self.save_button)
 
-        self.day = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        self.day = QDateEdit(QDate(overview.today()), calendarPopup=True)  # the clinic's today
         self.day.setDisplayFormat("ddd d MMM yyyy")
         self.day.dateChanged.connect(lambda _d: self.load_appointments())
         self.appointment = QComboBox()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from mic_desktop.models import Role
 from mic_desktop.services.admin.audit_viewer import AuditLogService
+from mic_desktop.services.admin.backup_health import BackupHealth, backup_health
+from mic_desktop.services.admin.backup_records import BackupService
+from mic_desktop.services.admin.backup_schedule import BackupScheduleService
 from mic_desktop.services.admin.catalogue import FacilityAdminService
 from mic_desktop.services.admin.clinic_settings import ClinicSettingsService
 from mic_desktop.services.admin.medical_aid import MedicalAidAdminService
@@ -18,9 +21,11 @@ from mic_desktop.ui.radiologist.critical_results import CriticalResultsView
 from .audit import AuditLogPage
 from .backup import BackupPage
 from .catalogue import ScanTypesPage
+from .closures import ClosuresPage
 from .dashboard import DashboardPage
 from .home import MonthPage
 from .medical_aid import MedicalAidPage
+from .modalities import ModalitiesPage
 from .radiologists import RadiologistsPage
 from .rooms import RoomsPage
 from .settings import ClinicSettingsPage
@@ -44,6 +49,18 @@ class ManagerWindow(RoleWindow):
         def backup_stamp() -> str:
             return f"{session.clock().astimezone(zone):%Y-%m-%d-%H%M}"
 
+        def health() -> BackupHealth:
+            return backup_health(factory, session.clock(), zone)
+
+        def backup() -> BackupPage:
+            return BackupPage(
+                BackupService(factory, session.connection.url, clock=session.clock, **manager),
+                BackupScheduleService(factory, clock=session.clock, **manager),
+                health,
+                zone,
+                backup_stamp,
+            )
+
         def dashboard() -> DashboardPage:
             service = AnalyticsService(factory, clock=session.clock, **manager)
             return DashboardPage(service, session.account.full_name)
@@ -54,10 +71,17 @@ class ManagerWindow(RoleWindow):
                 session.worklist_service(),
                 session.clinic.currency,
                 session.clinic.zone,
+                health,
             )
 
         entries = [
-            PageEntry("month", "This month", "mdi6.view-dashboard-outline", month),
+            PageEntry(
+                "month",
+                "This month",
+                "mdi6.view-dashboard-outline",
+                month,
+                (LiveChannel.BACKUP.value,),
+            ),
             PageEntry("dashboard", "Dashboard", "mdi6.chart-box-outline", dashboard),
             PageEntry(
                 "critical",
@@ -83,6 +107,13 @@ class ManagerWindow(RoleWindow):
                 (LiveChannel.SETTINGS.value,),
             ),
             PageEntry(
+                "modalities",
+                "Modalities",
+                "mdi6.radiology-box",
+                lambda: ModalitiesPage(facilities()),
+                (LiveChannel.CATALOGUE.value,),
+            ),
+            PageEntry(
                 "scan_types",
                 "Scan types & prices",
                 "mdi6.radiology-box-outline",
@@ -94,6 +125,13 @@ class ManagerWindow(RoleWindow):
                 "Rooms & hours",
                 "mdi6.door",
                 lambda: RoomsPage(facilities()),
+                (LiveChannel.CATALOGUE.value,),
+            ),
+            PageEntry(
+                "closures",
+                "Closures & holidays",
+                "mdi6.calendar-remove-outline",
+                lambda: ClosuresPage(facilities(), session.clock().astimezone(zone).date()),
                 (LiveChannel.CATALOGUE.value,),
             ),
             PageEntry(
@@ -139,10 +177,14 @@ class ManagerWindow(RoleWindow):
                 "backup",
                 "Backup",
                 "mdi6.database-export-outline",
-                lambda: BackupPage(session.connection.url, backup_stamp),
+                backup,
+                (LiveChannel.BACKUP.value, LiveChannel.SETTINGS.value),
             ),
         ]
         workplace = ManagerWorkplace(entries, session.live)
+        workplace.pages["month"].backup_light.open_backup.connect(  # type: ignore[attr-defined]
+            lambda: workplace.show_page("backup")
+        )
         critical = workplace.pages["critical"]
         critical.count_changed.connect(  # type: ignore[attr-defined]
             lambda open_, escalated: workplace.set_badge(

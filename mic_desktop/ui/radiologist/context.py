@@ -1,7 +1,9 @@
 """What the radiologist's widgets share: services built from the session, files and live updates.
 
 The file choosers and the system viewer are module-level functions so that tests
-can replace them (a file dialog nobody answers would block a test forever).
+can replace them (a file dialog nobody answers would block a test forever). The
+report PDF chooser opens in the folder the person last attached a PDF from on this
+PC (remembered per username in the settings file), else in their home folder.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from mic_desktop.config import Settings
 from mic_desktop.services.reporting.access_log import ReportAccessService
 from mic_desktop.services.reporting.critical_findings import CriticalFindingService
 from mic_desktop.services.reporting.reports import ReportService
@@ -73,10 +76,34 @@ def connect_live(
     owner.destroyed.connect(disconnect)
 
 
-def choose_pdf_file(parent: QWidget | None) -> Path | None:
-    """Ask for a PDF on the local disk; None when cancelled."""
-    name, _ = QFileDialog.getOpenFileName(parent, "Attach the report PDF", "", PDF_FILTER)
-    return Path(name) if name else None
+def choose_pdf_file(parent: QWidget | None, username: str) -> Path | None:
+    """Ask for a PDF on the local disk, starting where ``username`` last found one."""
+    start = pdf_folder(username)
+    name, _ = QFileDialog.getOpenFileName(parent, "Attach the report PDF", str(start), PDF_FILTER)
+    if not name:
+        return None
+    path = Path(name)
+    remember_pdf_folder(username, path.parent)
+    return path
+
+
+def pdf_folder(username: str) -> Path:
+    """The folder the PDF chooser opens in for ``username`` on this PC."""
+    try:
+        folder = Settings.load().last_pdf_folder(username)
+    except (OSError, ValueError):  # an unreadable settings file: start at home
+        folder = None
+    return folder if folder is not None and folder.is_dir() else Path.home()
+
+
+def remember_pdf_folder(username: str, folder: Path) -> None:
+    """Keep ``folder`` as where ``username``'s next PDF chooser opens (never fails the attach)."""
+    try:
+        settings = Settings.load()
+        settings.remember_pdf_folder(username, folder)
+        settings.save()
+    except (OSError, ValueError):  # e.g. a settings file that cannot be written
+        pass
 
 
 def choose_save_path(parent: QWidget | None, suggested: str) -> Path | None:

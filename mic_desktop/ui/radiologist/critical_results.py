@@ -1,7 +1,8 @@
 """The unacknowledged critical results list, shared by the radiologist and manager windows.
 
 Oldest first, escalated ones (open longer than the clinic allows) carry the red
-marker. "Record communication" asks who was told, by what means and when; once
+marker; the finding takes the width the other columns leave (who flagged it is in the
+"Flagged" tooltip). "Record communication" asks who was told, by what means and when; once
 recorded the result leaves the list, here and on every other desk (``mic_report``).
 """
 
@@ -54,26 +55,29 @@ def critical_columns(session: UserSession) -> list[Column]:
             icon=lambda r: marker if r.escalated else None,
             colour=lambda r: URGENT if r.escalated else None,
             sort_key=lambda r: 0 if r.escalated else 1,
-            width=110,
+            width=125,
         ),
         Column(
             "Flagged",
             lambda r: format_datetime(r.flagged_at, zone),
+            tooltip=lambda r: (
+                f"Flagged by {r.flagged_by_name}, {format_datetime(r.flagged_at, zone)}"
+            ),
             sort_key=lambda r: r.flagged_at.timestamp(),
-            width=182,
+            width=170,
         ),
         Column(
             "Open for",
             lambda r: format_hours(r.minutes_open / 60),
             sort_key=lambda r: r.minutes_open,
             align=RIGHT,
-            width=85,
+            width=80,
         ),
-        Column("Patient", lambda r: r.patient_name, width=150),
-        Column("MRN", lambda r: r.mrn, width=105),
-        Column("Scan", lambda r: r.scan_type, tooltip=lambda r: r.scan_type, width=150),
+        Column("Patient", lambda r: r.patient_name, tooltip=lambda r: r.patient_name, width=140),
+        Column("MRN", lambda r: r.mrn, width=100),
+        Column("Scan", lambda r: r.scan_type, tooltip=lambda r: r.scan_type, width=130),
+        # The finding is what the list is for: it takes the room the other columns leave.
         Column("Finding", lambda r: r.description, tooltip=lambda r: r.description, stretch=True),
-        Column("Flagged by", lambda r: r.flagged_by_name, width=150),
         Column(
             "Tell",
             lambda r: (
@@ -84,7 +88,7 @@ def critical_columns(session: UserSession) -> list[Column]:
                 for p in (r.referring_doctor, r.referring_doctor_phone, r.referring_doctor_email)
                 if p
             ),
-            width=180,
+            width=170,
         ),
     ]
 
@@ -119,7 +123,8 @@ class AcknowledgeDialog(QDialog):
         for method in CommunicationMethod:
             self.method.addItem(method.label, method)
         # Shown and entered in the clinic's time zone, whatever this PC's zone is.
-        now = QDateTime(dt.datetime.now(zone).replace(tzinfo=None, second=0, microsecond=0))
+        clinic_now = service.now().astimezone(zone)  # the clock the service checks against
+        now = QDateTime(clinic_now.replace(tzinfo=None, second=0, microsecond=0))
         self.when = QDateTimeEdit(now)
         self.when.setDisplayFormat("ddd d MMM yyyy HH:mm")
         self.when.setCalendarPopup(True)

@@ -1,9 +1,12 @@
 """The report window: findings and impression beside the booking's notes, letters and priors.
 
 One window per report. The claimer of a draft edits it (Ctrl+S saves the draft,
-and typing saves itself after a pause); finalising asks for confirmation and an
-optional critical finding, then the text is locked and shows who signed it and
-when. A final report takes addenda; a second radiologist can mark it reviewed.
+and typing saves itself after a pause). A line above the text says which document
+will leave the clinic as the report when a PDF is attached. Finalising
+(:class:`~.finalise_dialog.FinaliseDialog`) shows exactly the pages that will be
+delivered, then the report is locked and shows who signed it and when. A final report
+takes addenda; a second radiologist can mark it reviewed. Closing a window with
+unsaved text asks Save / Discard / Cancel.
 The side tabs are :class:`~.report_tabs.ReportTabs`, the PDF commands (attach,
 drop, open, save a copy, print) come from :class:`~.report_documents.ReportDocuments`
 and the rich-text lines from :mod:`.report_text`.
@@ -14,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mic_desktop.models import ReportDelivery
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.reporting.access_log import ReportFile
@@ -36,15 +40,31 @@ from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.common.tasks import run_task
 
 from . import context
-from .dialogs import AddendumDialog, FinaliseDialog
+from .dialogs import AddendumDialog, read_only_text
+from .finalise_dialog import FinaliseDialog
+from .report_closing import UnsavedChangesGuard
 from .report_documents import ReportDocuments
 from .report_tabs import ReportTabs, section_title
-from .report_text import addenda_html, critical_html, exam_html, pdf_html, status_html
+from .report_text import (
+    addenda_html,
+    critical_html,
+    delivery_html,
+    exam_html,
+    pdf_html,
+    pdf_tooltip,
+    status_html,
+)
 
 AUTOSAVE_MS = 20_000  # after the radiologist stops typing
+BANNER = (
+    "QLabel {{ background: {background}; border: 1px solid {border}; border-radius: 6px;"
+    " padding: 6px 10px; }}"
+)
+BANNER_INFO = BANNER.format(background="#eaf2fb", border="#bcd3ec")
+BANNER_WARNING = BANNER.format(background="#fdf0d5", border="#f0c987")
 
 
-class ReportEditor(ReportDocuments, QWidget):
+class ReportEditor(ReportDocuments, UnsavedChangesGuard, QWidget):
     """The window of one report (editable by its claimer while it is a draft)."""
 
     changed = Signal(object)  # ReportDetail after a save, finalise, review or addendum
@@ -92,6 +112,10 @@ class ReportEditor(ReportDocuments, QWidget):
         self.info = QLabel()
         self.info.setProperty("role", "muted")
         self.info.hide()
+        self.delivery_banner = QLabel()
+        self.delivery_banner.setWordWrap(True)
+        self.delivery_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.delivery_banner.hide()
 
         self.findings = QPlainTextEdit()
         self.findings.setPlaceholderText("Findings")
@@ -119,13 +143,20 @@ class ReportEditor(ReportDocuments, QWidget):
         self.pdf_error.hide()
 
         left = QWidget()
+        self.private_note = read_only_text()
+        self.private_note_title = section_title("Private note — not part of the delivered report")
+        self.findings_title = section_title("Findings")
+        self.impression_title = section_title("Impression and recommendations")
         form = QVBoxLayout(left)
         form.setContentsMargins(0, 0, 8, 0)
-        form.addWidget(section_title("Findings"))
+        form.addWidget(self.delivery_banner)
+        form.addWidget(self.findings_title)
         form.addWidget(self.findings, 3)
         form.addWidget(self.findings_error)
-        form.addWidget(section_title("Impression and recommendations"))
+        form.addWidget(self.impression_title)
         form.addWidget(self.impression, 1)
+        form.addWidget(self.private_note_title)
+        form.addWidget(self.private_note, 2)
         form.addWidget(self.critical_label)
         form.addWidget(self.addenda_title)
         form.addWidget(self.addenda, 1)
@@ -265,6 +296,8 @@ class ReportEditor(ReportDocuments, QWidget):
         self.addenda.setVisible(bool(addenda))
         self.addenda_title.setVisible(bool(addenda))
         self.pdf_label.setText(pdf_html(detail, self.editable, zone))
+        self.pdf_label.setToolTip(pdf_tooltip(detail.current_document, zone))
+        self._show_text_sections(detail)
         critical = detail.critical_finding
         if critical is not None:
             self.critical_label.setText(critical_html(critical, zone))
@@ -293,11 +326,37 @@ class ReportEditor(ReportDocuments, QWidget):
         for widget in (self.open_button, self.copy_button, self.print_button):
             widget.setEnabled(detail is not None)
 
+    def _show_text_sections(self, detail: ReportDetail) -> None:
+        """Typed text kept out of a delivered PDF shows as a labelled note, not as the report."""
+        pdf_only = detail.is_final and detail.delivers is ReportDelivery.ATTACHED_PDF
+        for widget in (self.findings_title, self.findings, self.impression_title, self.impression):
+            widget.setVisible(not pdf_only)
+        note = detail.private_note if pdf_only else ""
+        self.private_note.setPlainText(note)
+        self.private_note.setVisible(bool(note))
+        self.private_note_title.setVisible(bool(note))
+        self._show_delivery()
+
+    def _show_delivery(self) -> None:
+        """Say which document leaves as the report (with the text as typed just now)."""
+        detail = self.detail
+        if detail is None:
+            return
+        has_text = bool(
+            self.findings.toPlainText().strip() or self.impression.toPlainText().strip()
+        )
+        text = delivery_html(detail, has_text)
+        two = not detail.is_final and detail.current_document is not None and has_text
+        self.delivery_banner.setStyleSheet(BANNER_WARNING if two else BANNER_INFO)
+        self.delivery_banner.setText(text)
+        self.delivery_banner.setVisible(bool(text))
+
     def _edited(self) -> None:
         if not self._loading:
             self._dirty = True
             self.findings_error.hide()
             self._autosave.start()
+            self._show_delivery()
 
     def save_unsaved(self) -> None:
         """Save the draft if it has changes (autosave, and before the window goes)."""
@@ -314,6 +373,7 @@ class ReportEditor(ReportDocuments, QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self._busy = False
+        self.closing_failed()
         self._set_enabled(self.detail)
         if isinstance(error, ValidationError) and error.field == "findings":
             self.findings_error.setText(str(error))
@@ -336,6 +396,7 @@ class ReportEditor(ReportDocuments, QWidget):
         self.show_detail(detail, keep_text=keep_text)
         self.show_info(info)
         self.changed.emit(detail)
+        self.saved_for_closing()
 
     def _draft_saved(self, detail: ReportDetail, findings: str, impression: str) -> None:
         typed_since = (self.findings.toPlainText(), self.impression.toPlainText()) != (
@@ -363,30 +424,25 @@ class ReportEditor(ReportDocuments, QWidget):
     def finalise(self) -> None:
         if not self.editable or self.detail is None or self._busy:
             return
-        dialog = FinaliseDialog(self.detail, self.session.account.full_name, self)
+        self._autosave.stop()  # a draft saved under the dialog would make its version stale
+        dialog = FinaliseDialog(
+            self.reports,
+            self.detail,
+            self.findings.toPlainText(),
+            self.impression.toPlainText(),
+            self.session.account.full_name,
+            self,
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._finalise(dialog.critical_finding()))
+        dialog.finalised.connect(self._finalised)
+        dialog.rejected.connect(lambda: self._dirty and self._autosave.start())
         dialog.finished.connect(lambda _code: setattr(self, "finalise_dialog", None))
         self.finalise_dialog = dialog
         dialog.open()
 
-    def _finalise(self, critical: str | None) -> None:
-        detail = self._start()
-        if detail is None:
-            return
-        findings, impression = self.findings.toPlainText(), self.impression.toPlainText()
-        run_task(
-            lambda: self.reports.finalise(
-                detail.id,
-                findings=findings,
-                impression=impression,
-                expected_version=detail.version,
-                critical_finding=critical,
-            ),
-            lambda new: self._saved(new, "Report finalised and signed."),
-            self._failed,
-            receiver=self,
-        )
+    def _finalised(self, detail: ReportDetail) -> None:
+        self._dirty = False
+        self._saved(detail, "Report finalised and signed.")
 
     def review(self) -> None:
         detail = self._start()
@@ -403,23 +459,14 @@ class ReportEditor(ReportDocuments, QWidget):
         if self.detail is None or not self.detail.is_final:
             return
         dialog = AddendumDialog(
-            self.reports, self.detail, pdf if isinstance(pdf, Path) else None, self
+            self.reports,
+            self.detail,
+            self.session.account.username,
+            pdf if isinstance(pdf, Path) else None,
+            self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.added.connect(lambda new: self._saved(new, "Addendum added."))
         dialog.finished.connect(lambda _code: setattr(self, "addendum_dialog", None))
         self.addendum_dialog = dialog
         dialog.open()
-
-    # -- closing ------------------------------------------------------------------------
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self._dirty and self.editable and self.isVisible():
-            self.show_notice(
-                "You have unsaved changes: save the draft (Ctrl+S) first, "
-                "or close again to discard them."
-            )
-            self._dirty = False  # a second close discards
-            event.ignore()
-            return
-        super().closeEvent(event)

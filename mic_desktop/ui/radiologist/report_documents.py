@@ -20,6 +20,7 @@ from mic_desktop.services.reporting.access_log import ReportAccessService, Repor
 from mic_desktop.services.reporting.detail import ReportDetail
 from mic_desktop.services.reporting.reports import ReportService
 from mic_desktop.ui.common.errors import describe_error
+from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.common.tasks import run_task
 
 from . import context
@@ -34,6 +35,7 @@ class ReportDocuments:
     """
 
     report_id: int
+    session: UserSession
     reports: ReportService
     access: ReportAccessService
     detail: ReportDetail | None
@@ -41,11 +43,12 @@ class ReportDocuments:
     tabs: ReportTabs
     pdf_error: QLabel
     _busy: bool
+    _dirty: bool
 
     def attach_from_dialog(self) -> None:
         if not self.editable:
             return
-        path = context.choose_pdf_file(self)
+        path = context.choose_pdf_file(self, self.session.account.username)
         if path is not None:
             self.attach_file(path)
 
@@ -68,7 +71,8 @@ class ReportDocuments:
 
         run_task(
             work,
-            lambda new: self._saved(new, f"{path.name} attached."),
+            # Text typed but not saved yet stays in the boxes (the autosave keeps it).
+            lambda new: self._saved(new, f"{path.name} attached.", keep_text=self._dirty),
             self._pdf_failed,
             receiver=self,
         )
@@ -93,7 +97,9 @@ class ReportDocuments:
         run_task(
             lambda: self.reports.detach_pdf(detail.id, expected_version=detail.version),
             lambda new: self._saved(
-                new, "The attached PDF was removed; the PDF is generated again."
+                new,
+                "The attached PDF was removed; the PDF is generated again.",
+                keep_text=self._dirty,
             ),
             self._failed,
             receiver=self,

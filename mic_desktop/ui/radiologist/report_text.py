@@ -1,6 +1,7 @@
 """How a report reads in the report window: small rich-text pieces built from its detail.
 
-The status line, the exam line, the critical finding, the addenda, the PDF line,
+The status line, the exam line, the critical finding, the addenda, the PDF line
+(technical details such as the SHA-256 in its tooltip), which document is delivered,
 a prior report and a row of the access history. Pure functions of the service's
 :class:`ReportDetail` (and the clinic's time zone), so the window only places them.
 """
@@ -9,11 +10,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from mic_desktop.models import ReportAccessAction, ReportStatus
+from mic_desktop.models import ReportAccessAction, ReportDelivery, ReportStatus
 from mic_desktop.services.formats import format_date
 from mic_desktop.services.reporting.access_log import AccessEntry
-from mic_desktop.services.reporting.detail import CriticalFindingView, ReportDetail
-from mic_desktop.ui.common.colours import MUTED_TEXT, URGENT
+from mic_desktop.services.reporting.detail import CriticalFindingView, DocumentInfo, ReportDetail
+from mic_desktop.ui.common.colours import ERROR_TEXT, MUTED_TEXT, URGENT
 from mic_desktop.ui.common.formatting import format_datetime
 
 STATUS_TEXT = {
@@ -114,19 +115,78 @@ def pdf_html(detail: ReportDetail, editable: bool, zone: ZoneInfo) -> str:
     """The attached report PDF, or how the PDF is made when none is attached."""
     current = detail.current_document
     if current is not None:
-        return (
+        text = (
             f"<b>Report PDF:</b> {escape(current.filename)} "
             f"({megabytes(current.size_bytes)}), attached by "
             f"{escape(current.uploaded_by_name or '—')} "
-            f"{format_datetime(current.uploaded_at, zone)} · "
-            f"SHA-256 {current.sha256[:12]}…"
+            f"{format_datetime(current.uploaded_at, zone)}"
         )
+        if current.identity_confirmed_at is not None:
+            text += (
+                f"<br><span style='color:{MUTED_TEXT}'>Confirmed as this patient's report by "
+                f"{escape(current.identity_confirmed_by_name or '—')}: "
+                f"“{escape(current.identity_confirmation_reason or '')}”</span>"
+            )
+        elif not current.names_the_patient and not detail.is_final:
+            text += (
+                f"<br><b style='color:{ERROR_TEXT}'>Its text does not name this patient "
+                f"(MRN {escape(detail.mrn)}).</b> Check it is the right file: Finalise asks "
+                "you to confirm it with a reason."
+            )
+        return text
     if editable:
         return (
             "<b>Report PDF:</b> none attached — it is generated from the text above. "
             "To use your own, attach it or drop the PDF file on this window."
         )
     return "<b>Report PDF:</b> generated from the report text."
+
+
+def pdf_tooltip(document: DocumentInfo | None, zone: ZoneInfo) -> str:
+    """The stored file's technical details, for whoever needs to compare copies."""
+    if document is None:
+        return ""
+    return "\n".join(
+        (
+            f"File: {document.filename}",
+            f"Size: {document.size_bytes:,} bytes",
+            f"SHA-256: {document.sha256}",
+            f"Attached: {format_datetime(document.uploaded_at, zone)}",
+        )
+    )
+
+
+def delivery_html(detail: ReportDetail, has_text: bool) -> str:
+    """Which document leaves the clinic as this report ('' when only the text exists)."""
+    current = detail.current_document
+    name = f"“{escape(current.filename)}”" if current is not None else "the PDF"
+    delivers = detail.delivers
+    if detail.is_final:
+        if delivers is ReportDelivery.ATTACHED_PDF:
+            note = (
+                " The typed text shown below is a private note, not part of the report."
+                if detail.private_note
+                else ""
+            )
+            return f"<b>Delivered report:</b> the attached PDF {name}.{note}"
+        if delivers is ReportDelivery.REPORT_WITH_APPENDIX:
+            return (
+                "<b>Delivered report:</b> generated from the findings and impression below, "
+                f"with the PDF {name} as its appendix."
+            )
+        return ""
+    if current is None:
+        return ""
+    if not has_text:
+        return (
+            f"<b>Will be delivered:</b> the attached PDF {name}. The text boxes below are "
+            "empty; anything typed there would not be part of it."
+        )
+    return (
+        f"<b>Two documents — only one can be the report:</b> the attached PDF {name} and "
+        "the findings typed below. At Finalise you choose: deliver the PDF (your text kept "
+        "as a private note, or cleared), or deliver the typed report with the PDF as an appendix."
+    )
 
 
 def prior_html(prior: ReportDetail, zone: ZoneInfo) -> str:

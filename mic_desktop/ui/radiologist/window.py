@@ -1,9 +1,12 @@
-"""The reporting doctors' main window: the worklist, report windows and critical results."""
+"""The reporting doctors' main window: the worklist, report windows and critical results.
+
+The critical results open in a window of their own (Ctrl+K), closed again with Esc.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from mic_desktop.models import Role
@@ -32,7 +35,8 @@ class RadiologistWindow(RoleWindow):
         self.critical_window.setWindowTitle(
             window_title("Critical results", demo=self.session.is_demo)
         )
-        self.critical_window.resize(1200, 520)
+        self.critical_window.resize(1320, 560)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self.critical_window, self.critical_window.close)
         self.critical = CriticalResultsView(self.session, self.critical_window)
         QVBoxLayout(self.critical_window).addWidget(self.critical)
         self.critical_window.layout().setContentsMargins(0, 0, 0, 0)

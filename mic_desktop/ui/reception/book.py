@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from mic_desktop.models import AppointmentStatus
 from mic_desktop.services.scheduling.book import BookEntry, RoomInfo
+from mic_desktop.services.scheduling.closures import ClosureInfo
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date
 from mic_desktop.ui.common.tasks import run_task
@@ -42,6 +43,7 @@ APPOINTMENT_CHANNEL = "mic_appointment"
 class BookData:
     rooms: tuple[RoomInfo, ...]
     entries: tuple[BookEntry, ...]
+    closures: tuple[ClosureInfo, ...] = ()
 
 
 class BookView(QWidget):
@@ -204,7 +206,8 @@ class BookView(QWidget):
         def fetch() -> BookData:
             rooms = tuple(scheduling.rooms())
             entries = tuple(scheduling.appointment_book(start, end))
-            return BookData(rooms, entries)
+            last = first + dt.timedelta(days=days - 1)
+            return BookData(rooms, entries, tuple(scheduling.closures(first, last)))
 
         run_task(
             fetch,
@@ -275,6 +278,7 @@ class BookView(QWidget):
             entries = list(data.entries)
             self.title.setText(f"Appointment book · {format_date(first)}")
         hours = self._hours(data.rooms, entries)
+        self.canvas.closures = list(data.closures)
         self.canvas.set_content(columns, entries, hours)
         live = [
             e
@@ -304,12 +308,13 @@ class BookView(QWidget):
         for room in rooms:
             for period in room.opening_hours:
                 first = min(first, period.opens_at.hour)
-                last = max(last, period.closes_at.hour + (1 if period.closes_at.minute else 0))
+                closes = period.closes_at
+                last = max(last, 24 if closes == dt.time(0) else closes.hour + bool(closes.minute))
         for entry in entries:
             start = entry.start_at.astimezone(self._context.zone)
             end = entry.end_at.astimezone(self._context.zone)
             first = min(first, start.hour)
-            last = max(last, end.hour + (1 if end.minute else 0))
+            last = max(last, 24 if end.date() > start.date() else end.hour + bool(end.minute))
         return first, min(24, last)
 
     def select(self, appointment_id: int) -> None:

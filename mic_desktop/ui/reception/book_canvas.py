@@ -2,7 +2,8 @@
 
 :class:`BookCanvas` draws the hour grid, one block per appointment coloured by its
 status (cancelled and no-show blocks under the live ones), an urgent dot and a
-red line at the current time; the column names stay on top while scrolling. A
+red line at the current time; a column on a closure day is hatched grey and names
+the closure; the column names stay on top while scrolling. A
 click selects a block, a double-click opens its actions, a tooltip names it, and
 dragging a pending or confirmed block to another room or time asks to move it.
 """
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QFontMetrics,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from mic_desktop.models import AppointmentStatus
 from mic_desktop.services.scheduling.book import BookEntry
+from mic_desktop.services.scheduling.closures import ClosureInfo
 from mic_desktop.ui.common.colours import MUTED_TEXT, URGENT, status_colour
 from mic_desktop.ui.common.formatting import format_time
 
@@ -39,6 +42,8 @@ SNAP_MIN = 5
 MIN_COLUMN_W = 78
 DAY_FIRST_HOUR = 7
 DAY_LAST_HOUR = 19
+CLOSED_FILL = "#eceff3"
+CLOSED_HATCH = "#d5dae1"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class BookCanvas(QWidget):
         self._clock = clock
         self.columns: list[BookColumn] = []
         self.entries: list[BookEntry] = []
+        self.closures: list[ClosureInfo] = []  # shaded, with their name
         self.first_hour = DAY_FIRST_HOUR
         self.last_hour = DAY_LAST_HOUR
         self.current: BookEntry | None = None
@@ -100,7 +106,8 @@ class BookCanvas(QWidget):
             ):
                 x = GUTTER_W + number * self.column_width()
                 top = self.y_of(entry.start_at)
-                bottom = self.y_of(entry.end_at)
+                past_midnight = entry.end_at.astimezone(self._zone).date() > column.day
+                bottom = self._height() - 8 if past_midnight else self.y_of(entry.end_at)
                 return QRectF(x + 3, top + 1, self.column_width() - 6, max(14.0, bottom - top - 2))
         return None
 
@@ -168,6 +175,7 @@ class BookCanvas(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                 f"{hour:02d}:00",
             )
+        self._paint_closures(painter, small)
         painter.setPen(grid)
         for number in range(len(self.columns)):
             x = int(GUTTER_W + number * width)
@@ -185,6 +193,35 @@ class BookCanvas(QWidget):
         self._paint_now(painter)
         self._paint_header(painter)
         painter.end()
+
+    def closure_of(self, column: BookColumn) -> ClosureInfo | None:
+        """The clinic's closure on the column's day, or its room's (a one-room column)."""
+        for closure in self.closures:
+            if closure.first_day <= column.day <= closure.last_day and (
+                closure.room_id is None or column.room_ids == {closure.room_id}
+            ):
+                return closure
+        return None
+
+    def _paint_closures(self, painter: QPainter, font: QFont) -> None:
+        """A closed column is hatched grey with the closure's name at the top."""
+        width = self.column_width()
+        for number, column in enumerate(self.columns):
+            closure = self.closure_of(column)
+            if closure is None:
+                continue
+            area = QRectF(GUTTER_W + number * width + 1, HEADER_H, width - 1, self.height())
+            painter.fillRect(area, QColor(CLOSED_FILL))
+            painter.fillRect(area, QBrush(QColor(CLOSED_HATCH), Qt.BrushStyle.BDiagPattern))
+            painter.setFont(font)
+            painter.setPen(QColor(MUTED_TEXT))
+            metrics = QFontMetrics(font)
+            name = metrics.elidedText(closure.name, Qt.TextElideMode.ElideRight, int(width - 12))
+            line = metrics.height()
+            box = QRectF(area.left() + 4, HEADER_H + 4, width - 8, 2 * line + 6)
+            painter.fillRect(box, QColor(CLOSED_FILL))
+            painter.drawText(box.adjusted(0, 2, 0, 0), Qt.AlignmentFlag.AlignHCenter, "Closed")
+            painter.drawText(box.adjusted(0, line + 3, 0, 0), Qt.AlignmentFlag.AlignHCenter, name)
 
     def _paint_header(self, painter: QPainter) -> None:
         """Room or day names, kept at the top of the visible part while scrolling."""
@@ -310,7 +347,16 @@ class BookCanvas(QWidget):
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             entry = self.entry_at(event.pos())
-            if entry is None:
+            slot = self.slot_at(event.pos())
+            closure = self.closure_of(slot[0]) if entry is None and slot is not None else None
+            if closure is not None:
+                QToolTip.showText(
+                    event.globalPos(),
+                    f"Closed: {closure.name}\n{closure.where} · {closure.days_text}\n"
+                    "Nothing can be booked here.",
+                    self,
+                )
+            elif entry is None:
                 QToolTip.hideText()
             else:
                 QToolTip.showText(

@@ -4,8 +4,10 @@
 (confirmation, reminders, notices) with its delivery status, so reception sees an
 undelivered reminder and can send it again. :class:`FailedMessagesPage` lists the
 messages that failed or were not delivered in the last two weeks with the reason,
-and a Resend action. Both reload when the outbox changes on any desk
-(``session.live``, channel ``mic_outbox``).
+and e-mails that may have been sent (their sending was cut short; a mail server
+cannot be asked), with a Resend action: reception decides whether the copy goes.
+Both reload when the outbox changes on any desk (``session.live``, channel
+``mic_outbox``).
 
 The reception window opens them through :func:`open_appointment_messages` and
 :func:`make_failed_messages_page`.
@@ -60,15 +62,21 @@ def channel_text(message: MessageInfo) -> str:
     return "SMS" if message.channel.value == "sms" else "E-mail"
 
 
+def status_tooltip(message: MessageInfo) -> str:
+    """The status, why (when it is in doubt) and the text of the message."""
+    why = f"\n{message.last_error}" if message.in_doubt and message.last_error else ""
+    return f"{message.state_label}{why}\n\n{message.body}"
+
+
 def message_columns(zone: ZoneInfo, *, with_patient: bool) -> list[Column]:
     def when(message: MessageInfo) -> str:
         moment = message.sent_at or message.due_at
         return format_datetime(moment, zone)
 
     columns = [
-        Column("Message", lambda m: m.kind_label, width=205),
-        Column("Via", channel_text, width=60),
-        Column("To", lambda m: m.recipient, width=140),
+        Column("Message", lambda m: m.kind_label, width=235, tooltip=lambda m: m.kind_label),
+        Column("Via", channel_text, width=70),
+        Column("To", lambda m: m.recipient, width=200, tooltip=lambda m: m.recipient),
         Column(
             "When",
             when,
@@ -80,7 +88,7 @@ def message_columns(zone: ZoneInfo, *, with_patient: bool) -> list[Column]:
             "Status",
             lambda m: m.state_label,
             colour=status_colour,
-            tooltip=lambda m: f"{m.state_label}\n\n{m.body}",
+            tooltip=status_tooltip,
             stretch=True,
         ),
     ]
@@ -119,10 +127,13 @@ class MessagesList(ListPage):
             session.database.session_factory, session.account, session.workstation, session.clock
         )
         self.resend_button = QPushButton("&Resend")
-        self.resend_button.setToolTip("Queue the selected failed or undelivered message again")
+        self.resend_button.setToolTip(
+            "Queue the selected failed, undelivered or maybe-sent message again"
+        )
         self.resend_button.setEnabled(False)
         self.resend_button.clicked.connect(self.resend_selected)
         self.feedback = QLabel()
+        self._hint_shown = False
         self.feedback.setWordWrap(True)
         self.feedback.setObjectName("MessagesFeedback")
         actions = QHBoxLayout()
@@ -167,6 +178,20 @@ class MessagesList(ListPage):
 
     def _selection_changed(self, *_args: object) -> None:
         message = self.selected()
+        self._enable_resend()
+        if message is not None and message.in_doubt:
+            self._say(
+                f"The mail server may already have this e-mail. Resend only if "
+                f"{message.recipient} did not get it; the copy carries the same "
+                "Message-ID, so their mail program can tell it is the same message.",
+                MUTED_TEXT,
+            )
+            self._hint_shown = True
+        elif self._hint_shown:
+            self._say("", MUTED_TEXT)
+
+    def _enable_resend(self) -> None:
+        message = self.selected()
         self.resend_button.setEnabled(message is not None and message.can_resend)
 
     def resend_selected(self) -> None:
@@ -190,9 +215,10 @@ class MessagesList(ListPage):
 
     def _resend_failed(self, error: BaseException) -> None:
         self._say(describe_error(error), ERROR_TEXT)
-        self._selection_changed()
+        self._enable_resend()
 
     def _say(self, text: str, colour: str) -> None:
+        self._hint_shown = False
         self.feedback.setStyleSheet(f"color:{colour}")
         self.feedback.setText(text)
 
@@ -231,7 +257,8 @@ class AppointmentMessagesDialog(QDialog):
 
 
 class FailedMessagesPage(MessagesList):
-    """Messages of the last 14 days that failed or were not delivered, with Resend."""
+    """Messages of the last 14 days that failed, were not delivered or may have been sent,
+    with Resend."""
 
     def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
         super().__init__(
@@ -240,8 +267,9 @@ class FailedMessagesPage(MessagesList):
             lambda service: service.failed_messages(),
             with_patient=True,
             empty_headline="Every message went out",
-            empty_text="Messages of the last 14 days that fail or are not delivered appear "
-            "here with the reason. Correct the number on the patient's record, then Resend.",
+            empty_text="Messages of the last 14 days that fail or are not delivered, and "
+            "e-mails that may not have gone out, appear here with the reason. Correct the "
+            "number on the patient's record, then Resend.",
             parent=parent,
         )
 
