@@ -262,6 +262,7 @@ def _wait_for_lock_waiters(
             )
             if waiting >= len(threads):
                 return
+            conn.rollback()  # pg_stat_activity is read once per transaction: look again
             time.sleep(0.02)
     if all(t.is_alive() for t in threads):
         raise AssertionError(f"the claims did not queue on the lock within {timeout} s")
