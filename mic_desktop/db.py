@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop import APP_NAME
-from mic_desktop.config import DatabaseKind, DatabaseTarget
+from mic_desktop.config import DatabaseKind, DatabaseTarget, workstation_name
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,40 @@ def start_embedded(pgdata: Path, database: str = EMBEDDED_DATABASE) -> URL:
             ) from exc
     admin_url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     create_database_if_missing(admin_url, database)
+    require_passwords_for_people(admin_url)
     return admin_url.set(database=database)
+
+
+EMBEDDED_LOGIN_RULES = (
+    "local all postgres trust",
+    "host all postgres 127.0.0.1/32 trust",
+    "host all postgres ::1/128 trust",
+    "local all all scram-sha-256",
+    "host all all all scram-sha-256",
+)
+"""The embedded server trusts its owner (the OS user's ``postgres``) and asks everyone
+else for a password, so an unknown name is refused exactly like a wrong password."""
+
+
+def require_passwords_for_people(
+    admin_url: URL, rules: tuple[str, ...] = EMBEDDED_LOGIN_RULES
+) -> bool:
+    """Put ``rules`` first in the server's ``pg_hba.conf`` (once) and reload it.
+
+    True when the file changed.
+    """
+    engine = create_engine(admin_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            hba = Path(str(conn.scalar(text("SHOW hba_file"))))
+            present = hba.read_text()
+            if present.startswith(header := "# MIC Desktop: people give their password\n"):
+                return False
+            hba.write_text(header + "\n".join(rules) + "\n" + present)
+            conn.execute(text("SELECT pg_reload_conf()"))
+            return True
+    finally:
+        engine.dispose()
 
 
 HANDLES_FILE = ".handle_pids.json"
@@ -125,9 +158,20 @@ def connect_target(target: DatabaseTarget, password: str | None = None) -> Conne
     return Connection(url, target.kind)
 
 
+def session_options() -> str:
+    """Connection options: the workstation's name for the rows the audit triggers write."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in workstation_name()[:64])
+    return f"-c mic.workstation={name}"
+
+
 def make_engine(url: URL | str, **kwargs: object) -> Engine:
-    """An engine for the clinic database, with an application name for pg_stat_activity."""
-    connect_args = {"application_name": APP_NAME, "connect_timeout": 10}
+    """An engine for the clinic database, with an application name for pg_stat_activity
+    and the workstation's name for the audit triggers."""
+    connect_args = {
+        "application_name": APP_NAME,
+        "connect_timeout": 10,
+        "options": session_options(),
+    }
     connect_args.update(kwargs.pop("connect_args", {}))  # type: ignore[arg-type]
     return create_engine(
         url,
@@ -145,6 +189,10 @@ class Database:
     def __init__(self, connection: Connection, engine: Engine | None = None) -> None:
         self.connection = connection
         self.engine = engine or make_engine(connection.url)
+        self._password = connection.url.password
+        self._source: Database | None = None
+        if self._password:  # a person's login: new connections use their current password
+            event.listen(self.engine, "do_connect", self._supply_password)
         self.session_factory: sessionmaker[Session] = sessionmaker(
             self.engine, expire_on_commit=False
         )
@@ -161,6 +209,22 @@ class Database:
             raise
         finally:
             session.close()
+
+    def use_password(self, password: str) -> None:
+        """The person changed their password: connections made from now on use it."""
+        self._password = password
+        self.connection = Connection(
+            self.connection.url.set(password=password), self.connection.kind
+        )
+
+    def sibling(self) -> Database:
+        """Another pool for the same login, following this one's password changes."""
+        other = Database(self.connection)
+        other._source = self
+        return other
+
+    def _supply_password(self, _dialect: Any, _record: Any, _args: Any, params: dict) -> None:
+        params["password"] = (self._source or self)._password
 
     def dispose(self) -> None:
         self.engine.dispose()

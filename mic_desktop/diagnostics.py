@@ -226,15 +226,26 @@ def _backup_tools_finding(engine: Engine) -> Finding:
 
 def _last_backup_finding(engine: Engine) -> Finding:
     """The manager's status light: the last verified backup, red when stale or failed."""
+    from sqlalchemy.exc import ProgrammingError
     from sqlalchemy.orm import sessionmaker
 
     from mic_desktop.services.admin.backup_health import backup_health
     from mic_desktop.services.records import clinic_zone
 
     sessions = sessionmaker(engine)
-    with sessions() as session:
-        zone = clinic_zone(session)
-    health = backup_health(sessions, dt.datetime.now(dt.UTC), zone)
+    try:
+        with sessions() as session:
+            zone = clinic_zone(session)
+        health = backup_health(sessions, dt.datetime.now(dt.UTC), zone)
+    except ProgrammingError as error:
+        if getattr(error.orig, "sqlstate", None) != "42501":
+            raise
+        return Finding(
+            "last backup",
+            Level.OK,
+            "not visible to this login (a workstation's pre-login role reads no records); "
+            "run doctor with the worker's or the owner's --database-url to see it",
+        )
     level = Level.WARN if health.red else Level.OK
     return Finding("last backup", level, f"{health.headline}. {health.detail}")
 

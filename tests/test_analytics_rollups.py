@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from mic_desktop.db import Database
 from mic_desktop.models import (
@@ -120,17 +121,18 @@ def test_rollups_follow_every_change_a_desk_makes(
     basic = next(row for row in analytics.medical_aid(NOVEMBER).rows if row.name == "PSMAS")
     assert (basic.settled, basic.shortfall, basic.open_claims) == (Decimal("25"), Decimal("5"), 0)
 
-    with database.session() as session:  # a report signed again later; a scan time corrected
+    with database.session() as session:  # a report reviewed (signed ones keep their times);
         report = session.scalar(select(Report).where(Report.appointment_id == a[1]))
-        report.finalised_at += dt.timedelta(hours=1)
+        report.status = "reviewed"  # a scan time corrected
         appointment = session.get(Appointment, a[3])
         appointment.scan_completed_at -= dt.timedelta(hours=1)
     assert_rollups_match_their_rows(database)
 
-    with database.session() as session:  # a payment taken by mistake removed
+    # A payment is never removed (a refund is a new row): the database refuses.
+    with pytest.raises(DBAPIError, match="kept as written"), database.session() as session:
         session.execute(delete(Payment).where(Payment.receipt_number == "R0100"))
     assert_rollups_match_their_rows(database)
-    assert analytics.revenue(NOVEMBER).total == Decimal("430.00")
+    assert analytics.revenue(NOVEMBER).total == Decimal("380.00")
 
 
 def test_rollups_follow_changes_in_bulk(database: Database, clinic: Clinic) -> None:

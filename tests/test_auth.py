@@ -5,34 +5,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from mic_desktop.db import Database
 from mic_desktop.models import AuditLog, Role, StaffUser
 from mic_desktop.services.accounts.auth import (
-    LOCK_PERIOD,
     MAX_FAILED_LOGINS,
     AuthService,
     StaffAccount,
 )
 from mic_desktop.services.admin.staff import LastManagerError, StaffService
 from mic_desktop.services.errors import (
-    AccountDisabledError,
     AccountLockedError,
     AuthenticationError,
     ValidationError,
 )
 from tests.conftest import TEST_PASSWORD
-
-
-class FakeClock:
-    """A controllable clock (time is an input to the lock-out rule, not a mock of the DB)."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 def _audit_actions(database: Database, username: str) -> list[tuple[str, str | None]]:
@@ -53,7 +41,7 @@ def test_login_returns_the_account_with_its_role(
     account = auth.login(f"{role.value}1".upper(), TEST_PASSWORD)  # usernames ignore case
     assert account.role is role
     assert account.id == staff[role.value].id
-    assert _audit_actions(database, f"{role.value}1".upper()) == [("login", "desk-1")]
+    assert _audit_actions(database, f"{role.value}1") == [("login", "desk-1")]
 
 
 def test_wrong_password_and_unknown_user_give_the_same_message(
@@ -66,24 +54,30 @@ def test_wrong_password_and_unknown_user_give_the_same_message(
         auth.login("nobody", TEST_PASSWORD)
     assert str(wrong_password.value) == str(unknown_user.value) == "Wrong username or password."
     assert _audit_actions(database, "reception1") == [("login_failed", "desk-1")]
-    assert _audit_actions(database, "nobody") == [("login_failed", "desk-1")]
+    # A name that is no account is never stored: it may be a password typed in the wrong box.
+    assert _audit_actions(database, "nobody") == []
+    with database.session() as session:
+        unknown = session.scalars(
+            select(AuditLog).where(AuditLog.action == "login_failed", AuditLog.staff_id.is_(None))
+        ).one()
+    assert (unknown.username, unknown.workstation) == (None, "desk-1")
+    assert unknown.details == {"reason": "unknown user", "path": "login"}
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(
     database: Database, staff: dict[str, StaffAccount]
 ) -> None:
-    clock = FakeClock()
-    auth = AuthService(database.session_factory, "desk-1", clock=clock)
+    auth = AuthService(database.session_factory, "desk-1")
     for _ in range(MAX_FAILED_LOGINS - 1):
         with pytest.raises(AuthenticationError) as error:
             auth.login("reception1", "wrong-password")
         assert not isinstance(error.value, AccountLockedError)
     with pytest.raises(AccountLockedError, match="locked for 15 minutes"):
         auth.login("reception1", "wrong-password")
-    clock.now += dt.timedelta(minutes=14)
+    _lock_ends_in(database, "reception1", dt.timedelta(seconds=50))  # the server's clock
     with pytest.raises(AccountLockedError, match="1 minute"):
         auth.login("reception1", TEST_PASSWORD)  # the right password does not open a lock
-    clock.now += LOCK_PERIOD - dt.timedelta(minutes=14)
+    _lock_ends_in(database, "reception1", -dt.timedelta(seconds=1))
     assert auth.login("reception1", TEST_PASSWORD).username == "reception1"
     actions = [action for action, _ in _audit_actions(database, "reception1")]
     assert actions.count("login_failed") == MAX_FAILED_LOGINS
@@ -93,6 +87,15 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(
         user = session.scalars(select(StaffUser).where(StaffUser.username == "reception1")).one()
         assert user.failed_logins == 0
         assert user.version == 1  # login bookkeeping never makes a manager's edit stale
+
+
+def _lock_ends_in(database: Database, username: str, delta: dt.timedelta) -> None:
+    """Move a lock's end (PostgreSQL times the lock-out, so the test moves the lock)."""
+    with database.session() as session:
+        session.execute(
+            text("UPDATE staff_user SET locked_until = now() + :d WHERE username = :u"),
+            {"d": delta, "u": username},
+        )
 
 
 def test_a_success_resets_the_failure_count(
@@ -112,8 +115,11 @@ def test_a_success_resets_the_failure_count(
 def test_disabled_account_cannot_log_in(database: Database, staff: dict[str, StaffAccount]) -> None:
     StaffService(database.session_factory, actor=None, workstation="desk-1").disable("reception1")
     auth = AuthService(database.session_factory, "desk-1")
-    with pytest.raises(AccountDisabledError, match="disabled"):
-        auth.login("reception1", TEST_PASSWORD)
+    with pytest.raises(AuthenticationError, match="Wrong username or password"):
+        auth.login("reception1", TEST_PASSWORD)  # never says whether the password was right
+    assert _audit_actions(database, "reception1")[-1] == ("login_refused_disabled", "desk-1")
+    StaffService(database.session_factory, actor=None, workstation="desk-1").enable("reception1")
+    assert auth.login("reception1", TEST_PASSWORD).is_active
 
 
 def test_flagged_account_must_change_its_password(database: Database) -> None:
@@ -159,13 +165,48 @@ def test_manager_authorisation_checks_role_and_password(
     assert _audit_actions(database, "manager1")[-1] == ("authorisation_failed", "desk-1")
 
 
-def test_passwords_are_stored_as_argon2id(
+def test_passwords_are_kept_by_the_server_as_scram_verifiers(
     database: Database, staff: dict[str, StaffAccount]
 ) -> None:
     with database.session() as session:
-        hashes = session.scalars(select(StaffUser.password_hash)).all()
-    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
-    assert all(TEST_PASSWORD not in h for h in hashes)
+        columns = session.scalars(
+            text(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'staff_user'"
+            )
+        ).all()
+        verifiers = session.scalars(
+            text("SELECT a.rolpassword FROM pg_authid a JOIN staff_user s ON s.db_role = a.rolname")
+        ).all()
+    assert {c for c in columns if "password" in c} == {"must_change_password", "has_password"}
+    assert len(verifiers) == 3 and all(v.startswith("SCRAM-SHA-256$4096:") for v in verifiers)
+    assert all(TEST_PASSWORD not in v for v in verifiers)
+
+
+def test_unlock_and_authorisation_count_failures_and_a_locked_account_authorises_nothing(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    auth = AuthService(database.session_factory, "desk-3")
+    account = auth.login("reception1", TEST_PASSWORD)
+    for _ in range(MAX_FAILED_LOGINS):
+        assert not auth.unlock(account, "wrong-password")
+    assert not auth.unlock(account, TEST_PASSWORD)  # locked now: the right one fails too
+    actions = [action for action, _ in _audit_actions(database, "reception1")]
+    assert actions.count("unlock_failed") == MAX_FAILED_LOGINS
+    assert "account_locked" in actions
+    for _ in range(MAX_FAILED_LOGINS - 1):
+        with pytest.raises(AuthenticationError) as error:
+            auth.verify_credentials("manager1", "wrong-password", Role.MANAGER)
+        assert not isinstance(error.value, AccountLockedError)
+    with pytest.raises(AccountLockedError):
+        auth.verify_credentials("manager1", "wrong-password", Role.MANAGER)
+    with pytest.raises(AccountLockedError):
+        auth.verify_credentials("manager1", TEST_PASSWORD, Role.MANAGER)
+    manager_actions = [action for action, _ in _audit_actions(database, "manager1")]
+    assert manager_actions.count("authorisation_failed") == MAX_FAILED_LOGINS
+    assert "authorisation_given" not in manager_actions
+    with pytest.raises(AuthenticationError):
+        auth.verify_credentials("nobody", "whatever-1", Role.MANAGER)
+    assert _audit_actions(database, "nobody") == []
 
 
 def test_last_active_manager_cannot_be_disabled_or_demoted(

@@ -6,12 +6,14 @@ import io
 
 import pytest
 from sqlalchemy import URL, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from mic_desktop.cli import main
-from mic_desktop.db import Database
-from mic_desktop.schema import head_revision
+from mic_desktop.config import DatabaseKind
+from mic_desktop.db import Connection, Database
+from mic_desktop.schema import head_revision, upgrade
 from mic_desktop.services.accounts.auth import AuthService
-from mic_desktop.services.errors import AccountDisabledError
+from mic_desktop.services.errors import AuthenticationError
 
 
 def _url(url: URL) -> str:
@@ -32,33 +34,63 @@ def test_db_upgrade_current_and_app_role(
     assert "(empty database)" in capsys.readouterr().out
 
     role = f"app_{empty_db_url.database[-8:]}"
+    worker = f"worker_{empty_db_url.database[-8:]}"
     owner = create_engine(empty_db_url, isolation_level="AUTOCOMMIT")
     with owner.connect() as conn:
         conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"CREATE ROLE {worker} LOGIN"))
     try:
         code = _run(
-            ["db", "upgrade", "--database-url", url, "--app-role", role], monkeypatch=monkeypatch
+            [
+                "db",
+                "upgrade",
+                "--database-url",
+                url,
+                "--app-role",
+                role,
+                "--worker-role",
+                worker,
+            ],
+            monkeypatch=monkeypatch,
         )
         assert code == 0
         out = capsys.readouterr().out
-        assert f"to {head_revision()}" in out and f"role {role}" in out
+        assert f"to {head_revision()}" in out
+        assert f"Role {role} is the pre-login role" in out and f"Role {worker} is a worker" in out
         assert _run(["--database-url", url, "db", "current"], monkeypatch=monkeypatch) == 0
         assert "state:     current" in capsys.readouterr().out
         with owner.connect() as conn:
-            rights = set(
+            readable = set(
                 conn.scalars(
                     text(
-                        "SELECT privilege_type FROM information_schema.role_table_grants "
-                        "WHERE grantee = :role AND table_name = 'audit_log'"
+                        "SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                        " ON n.oid = c.relnamespace WHERE n.nspname = 'public'"
+                        " AND c.relkind = 'r' AND has_table_privilege(:r, c.oid, 'SELECT')"
                     ),
-                    {"role": role},
+                    {"r": role},
                 )
             )
-        assert rights == {"SELECT", "INSERT"}
+            writes_audit = conn.scalar(
+                text("SELECT has_table_privilege(:r, 'audit_log', 'INSERT')"), {"r": worker}
+            )
+            memberships = set(
+                conn.scalars(
+                    text(
+                        "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g"
+                        " ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member"
+                        " WHERE u.rolname IN (:a, :w)"
+                    ),
+                    {"a": role, "w": worker},
+                )
+            )
+        assert readable == {"alembic_version", "clinic_settings", "login_settings"}
+        assert writes_audit
+        assert memberships == {"mic_login", "mic_worker"}
     finally:
         with owner.connect() as conn:
-            conn.execute(text(f"DROP OWNED BY {role}"))
-            conn.execute(text(f"DROP ROLE {role}"))
+            for name in (role, worker):
+                conn.execute(text(f"DROP OWNED BY {name}"))
+                conn.execute(text(f"DROP ROLE {name}"))
         owner.dispose()
 
 
@@ -104,10 +136,12 @@ def test_user_add_passwd_disable(
     assert account.must_change_password
 
     assert _run(["user", "disable", "rudo", "--database-url", url], monkeypatch=monkeypatch) == 0
-    with pytest.raises(AccountDisabledError):
+    with pytest.raises(AuthenticationError):
         auth.login("rudo", "second-password-2")
     assert _run(["user", "list", "--database-url", url], monkeypatch=monkeypatch) == 0
     assert "(disabled)" in capsys.readouterr().out
+    assert _run(["user", "enable", "rudo", "--database-url", url], monkeypatch=monkeypatch) == 0
+    assert auth.login("rudo", "second-password-2").is_active
 
 
 def test_short_password_and_missing_terminal_are_clear_errors(
@@ -154,3 +188,49 @@ def test_the_user_command_offers_exactly_the_roles_of_the_model() -> None:
     from mic_desktop.models import Role
 
     assert tuple(role.value for role in Role) == ROLES
+
+
+def test_a_landed_clinic_moves_to_personal_logins(
+    empty_db_url: URL, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database of the shared-role version (0010) with an account and an application role."""
+    url = _url(empty_db_url)
+    owner = create_engine(empty_db_url, isolation_level="AUTOCOMMIT")
+    upgrade(owner, "0010")
+    app = f"app_{empty_db_url.database[-8:]}"
+    with owner.connect() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO staff_user (username, full_name, role, password_hash,"
+                " must_change_password, is_active, failed_logins, version)"
+                " VALUES ('thandi', 'Thandi Ncube', 'manager', '$argon2id$v=19$old', false,"
+                " true, 0, 1)"
+            )
+        )
+        conn.execute(text(f"CREATE ROLE {app} LOGIN PASSWORD 'shared-secret-1'"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {app}"))
+    try:
+        upgrade_command = ["db", "upgrade", "--database-url", url, "--app-role", app]
+        assert _run(upgrade_command, monkeypatch=monkeypatch) == 0
+        out = capsys.readouterr().out
+        assert f"from 0010 to {head_revision()}" in out
+        assert "People now log in with their own database login" in out
+        assert "accounts without a password: thandi" in out
+        shared = create_engine(empty_db_url.set(username=app, password="shared-secret-1"))
+        with pytest.raises(DBAPIError, match="permission denied"), shared.connect() as conn:
+            conn.execute(text("SELECT * FROM staff_user"))
+        shared.dispose()
+
+        passwd = ["user", "passwd", "thandi", "--password-stdin", "--must-change-password"]
+        assert _run([*passwd, "--database-url", url], "temporary-pass-1\n", monkeypatch) == 0
+        database = Database(Connection(empty_db_url, DatabaseKind.SERVER))
+        account = AuthService(database.session_factory, "office").login(
+            "thandi", "temporary-pass-1"
+        )
+        database.dispose()
+        assert account.must_change_password and account.role.value == "manager"
+    finally:
+        with owner.connect() as conn:
+            conn.execute(text(f"DROP OWNED BY {app}"))
+            conn.execute(text(f"DROP ROLE {app}"))
+        owner.dispose()

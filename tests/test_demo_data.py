@@ -452,4 +452,6 @@ def test_every_column_is_written_by_the_generator() -> None:
     for table, columns in COLUMNS.items():
         model = Base.metadata.tables[table]
         written = {column.name for column in model.columns if column.computed is None}
+        if table == "staff_user":  # the login, kept by the database's staff trigger
+            written -= {"db_role", "has_password"}
         assert set(columns) == written, table

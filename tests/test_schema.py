@@ -148,19 +148,25 @@ def test_audit_log_cannot_be_changed_by_the_owner(db_url: URL) -> None:
     engine.dispose()
 
 
-def test_application_role_may_append_but_not_change_audit(db_url: URL) -> None:
+def test_an_older_application_role_becomes_the_pre_login_role(db_url: URL) -> None:
+    """The shared role every PC held before 0011 keeps only what the login window needs."""
     owner = create_engine(db_url, isolation_level="AUTOCOMMIT")
     role = f"mic_app_{db_url.database[-8:]}"
     with owner.connect() as conn:
         conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD 'app-secret-1'"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {role}"))
     grant_application_role(owner, role)
     app = create_engine(db_url.set(username=role, password="app-secret-1"))
     try:
         with app.begin() as conn:
-            conn.execute(text("INSERT INTO audit_log (action, details) VALUES ('by app', '{}')"))
-            assert conn.scalar(text("SELECT count(*) FROM audit_log")) == 1
-            conn.execute(text("UPDATE clinic_settings SET name = 'Renamed'"))
-        for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
+            assert conn.scalar(text("SELECT mic_has_staff()")) is False
+            assert conn.scalar(text("SELECT count(*) FROM clinic_settings")) in (0, 1)
+        for statement in (
+            "INSERT INTO audit_log (action, details) VALUES ('by app', '{}')",
+            "SELECT * FROM patient",
+            "SELECT * FROM staff_user",
+            "UPDATE clinic_settings SET name = 'Renamed'",
+        ):
             with pytest.raises(DBAPIError, match="permission denied"), app.begin() as conn:
                 conn.execute(text(statement))
         with pytest.raises(DBAPIError, match="must be owner"), app.begin() as conn:

@@ -54,7 +54,7 @@ from mic_desktop.models.report import (
     ReportDocument,
     ReportStatus,
 )
-from mic_desktop.models.staff import Role, StaffUser
+from mic_desktop.models.staff import LoginSettings, Role, StaffUser
 
 __all__ = [
     "SLOT_RELEASING_STATUSES",
@@ -77,6 +77,7 @@ __all__ = [
     "CriticalFinding",
     "DocumentCounter",
     "IdentityCheck",
+    "LoginSettings",
     "MedicalAidClaim",
     "MedicalAidPlan",
     "MedicalAidScheme",

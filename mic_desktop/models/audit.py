@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,3 +32,9 @@ class AuditLog(Base):
     entity_id: Mapped[str | None] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     workstation: Mapped[str | None] = mapped_column(String(64))
+    # Stamped by the database (revision 0011): the PostgreSQL login that wrote the row,
+    # which the client cannot choose, and its transaction (a change and its row records).
+    db_user: Mapped[str | None] = mapped_column(Text, server_default=text("SESSION_USER"))
+    txid: Mapped[int | None] = mapped_column(
+        BigInteger, server_default=text("txid_current()"), index=True
+    )

@@ -21,18 +21,35 @@ class Role(StrEnum):
         return self.value.capitalize()
 
 
+class LoginSettings(Base):
+    """How the people's PostgreSQL logins are named: ``prefix`` + lower-case username."""
+
+    __tablename__ = "login_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("prefix ~ '^[a-z][a-z0-9_]*$'", name="prefix"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    prefix: Mapped[str] = mapped_column(String(40))
+
+
 class StaffUser(Base):
     __tablename__ = "staff_user"
     __table_args__ = (
         CheckConstraint(f"role IN ({enum_check(Role)})", name="role"),
         Index("uq_staff_user_username_lower", text("lower(username)"), unique=True),
+        Index("uq_staff_user_db_role", "db_role", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64))
     full_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # The person's PostgreSQL login, made and kept in step by a trigger (revision 0011);
+    # the server keeps the password.
+    db_role: Mapped[str | None] = mapped_column(String(63))
+    has_password: Mapped[bool] = mapped_column(default=False)
     must_change_password: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)

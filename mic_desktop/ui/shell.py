@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from mic_desktop.db import Database
+from mic_desktop.db import Connection, Database
 from mic_desktop.models import Role
 from mic_desktop.services.accounts.auth import AuthService, StaffAccount
 from mic_desktop.services.clinic import ClinicInfo
@@ -131,7 +131,9 @@ class Shell(QObject):
     def _open_session(self, account: StaffAccount) -> None:
         self.password_dialog = None
         self.login_window.set_busy("Opening your window…")
-        connection, workstation, clock = self._database.connection, self._workstation, self._clock
+        # The person's own login: everything they do is checked and audited as them.
+        connection = Connection(self.auth.take_login_url(account), self._database.connection.kind)
+        workstation, clock = self._workstation, self._clock
 
         def open_session() -> tuple[UserSession, type[RoleWindow]]:
             window_class = role_window_class(account.role)  # the heavy imports, off the GUI
@@ -190,8 +192,18 @@ class Shell(QObject):
         if self.notifications is not None:
             self.notifications.stop()
         if session is not None:
-            self._record_logout(session.account)
-            session.close()
+            # The logout is written by the person's own login, then their engine goes.
+            session.stop_live()
+            session.closed = True
+            auth, account, database = session.auth_service(), session.account, session.database
+
+            def record_and_dispose() -> None:
+                try:
+                    auth.logout(account)
+                finally:
+                    database.dispose()
+
+            run_task(record_and_dispose)
 
     def _record_logout(self, account: StaffAccount) -> None:
         auth = self.auth

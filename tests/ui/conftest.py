@@ -15,14 +15,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from mic_desktop.config import DatabaseKind
 from mic_desktop.db import Connection, Database
-from mic_desktop.services.accounts.auth import AuthService
+from mic_desktop.services.accounts.auth import AuthService, StaffAccount
 from mic_desktop.services.clinic import load_clinic_info
+from mic_desktop.services.demo.spec import DEMO_ACCOUNTS
 from mic_desktop.ui.common.look import apply_look
+from mic_desktop.ui.common.session import UserSession
 from mic_desktop.ui.common.tasks import wait_for_tasks
 from mic_desktop.ui.shell import Shell
+from tests.conftest import TEST_PASSWORD
 
 _MESSAGE_BOX_STATICS = ("critical", "warning", "information", "question", "about", "aboutQt")
 _FILE_DIALOG_STATICS = (
@@ -70,6 +75,33 @@ def no_unexpected_dialogs(
     assert wait_for_tasks(10_000), "worker tasks still running after the test"
     qapp.processEvents()
     assert not opened, f"unexpected dialogs: {opened}"
+
+
+@pytest.fixture(autouse=True)
+def sessions_run_as_their_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A role window a test opens directly runs as the person's own database login, as
+    after a real login: the grants and triggers of their job apply to every UI test.
+
+    Tests open sessions with the accounts of the ``staff`` fixture (``TEST_PASSWORD``)
+    or the demo accounts; a session the shell opened after a login already is one.
+    """
+    original = UserSession.open.__func__  # type: ignore[attr-defined]
+    passwords = {account.username: account.password for account in DEMO_ACCOUNTS}
+
+    def open_as_person(
+        cls: type[UserSession], account: StaffAccount, connection: Connection, *args: object
+    ) -> UserSession:
+        url = connection.url
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as conn:
+            login = conn.scalar(text("SELECT mic_login_role(:u)"), {"u": account.username})
+        engine.dispose()
+        if url.username != login:
+            password = passwords.get(account.username, TEST_PASSWORD)
+            connection = Connection(url.set(username=login, password=password), connection.kind)
+        return original(cls, account, connection, *args)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(UserSession, "open", classmethod(open_as_person))
 
 
 @pytest.fixture

@@ -112,13 +112,15 @@ class ClinicData:
             scan_completed_at=completed_at,
         )
 
-    def report(self, appointment_id: int, status: str) -> int:
+    def report(self, appointment_id: int, status: str, **signed: object) -> int:
+        """A report row; a signed one takes its text now (the database keeps it as signed)."""
         final = status in ("completed", "reviewed")
         return self._insert(
             Report,
             appointment_id=appointment_id,
             status=status,
             finalised_at=dt.datetime.now(dt.UTC) if final else None,
+            **signed,
         )
 
     def payment(

@@ -12,10 +12,8 @@ from pypdf import PdfReader, PdfWriter
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from reportlab.pdfgen import canvas
-from sqlalchemy import update
 
 from mic_desktop.db import Database
-from mic_desktop.models import Report
 from mic_desktop.services.accounts.auth import StaffAccount
 from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.services.clock import Clock, utc_now
@@ -64,17 +62,13 @@ class Desk:
         prior_scan = self.data.appointment(
             patient, earlier, status="completed", completed_at=earlier, scan=1
         )
-        self.prior_report = self.data.report(prior_scan, "completed")
-        with database.session() as session:
-            session.execute(
-                update(Report)
-                .where(Report.id == self.prior_report)
-                .values(
-                    findings="Normal liver and gallbladder.",
-                    impression="Normal abdominal ultrasound.",
-                    signed_name="Dr Old Colleague",
-                )
-            )
+        self.prior_report = self.data.report(
+            prior_scan,
+            "completed",
+            findings="Normal liver and gallbladder.",
+            impression="Normal abdominal ultrasound.",
+            signed_name="Dr Old Colleague",
+        )
         done = dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)
         self.appointment = self.data.appointment(
             patient, done, status="completed", completed_at=done, urgency="urgent"

@@ -125,10 +125,9 @@ def test_disabled_account_is_refused(qtbot: QtBot, make_shell, database: Databas
         "radiologist1"
     )
     shell = make_shell(database)
-    assert (
-        refused(qtbot, shell, "radiologist1", TEST_PASSWORD)
-        == "This account is disabled. Ask the practice manager to enable it."
-    )
+    # A disabled account is refused like a wrong password: the refusal never tells
+    # whether the password typed was right.
+    assert refused(qtbot, shell, "radiologist1", TEST_PASSWORD) == "Wrong username or password."
 
 
 def test_must_change_password_leads_to_the_role_window_after_the_change(
@@ -263,5 +262,7 @@ def test_logout_returns_to_the_login_window(
     assert isinstance(logged_in(qtbot, shell, "reception1", TEST_PASSWORD), ReceptionWindow)
     wait_for_tasks_delivered(qtbot)
     with database.session() as session_:
-        actions = session_.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+        actions = session_.scalars(
+            select(AuditLog.action).where(~AuditLog.action.startswith("row.")).order_by(AuditLog.id)
+        ).all()
     assert actions == ["staff_added"] * 3 + ["login", "logout", "login"]

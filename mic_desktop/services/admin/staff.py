@@ -6,13 +6,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from mic_desktop.db_access import scram_verifier
 from mic_desktop.models import Role, StaffUser
 from mic_desktop.services import audit
 from mic_desktop.services.accounts.auth import StaffAccount
-from mic_desktop.services.accounts.passwords import hash_password
+from mic_desktop.services.accounts.passwords import check_password_strength
 from mic_desktop.services.base import require_manager
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
 from mic_desktop.services.live import LiveChannel, notify
@@ -93,7 +94,7 @@ class StaffService:
             )
         role = _role(role)
         full_name = full_name.strip() or username
-        password_hash = hash_password(password)
+        check_password_strength(password)
         with self._sessions.begin() as session:
             if self._find(session, username) is not None:
                 raise ValidationError(f"The username {username!r} is taken.", "username")
@@ -101,24 +102,21 @@ class StaffService:
                 username=username,
                 full_name=full_name,
                 role=role.value,
-                password_hash=password_hash,
                 must_change_password=must_change_password,
                 professional_title=professional_title,
             )
             session.add(user)
-            session.flush()
+            session.flush()  # the database makes the person's login here
+            _set_login_password(session, user, password, must_change=must_change_password)
             self._audit(session, "staff_added", user, {"role": role.value})
             return StaffAccount.from_row(user)
 
     def set_password(self, username: str, password: str, *, must_change: bool = False) -> None:
         """Set a new password (a manager's reset passes ``must_change=True``)."""
-        password_hash = hash_password(password)
+        check_password_strength(password)
         with self._sessions.begin() as session:
             user = self._get(session, username)
-            user.password_hash = password_hash
-            user.must_change_password = must_change
-            user.failed_logins = 0
-            user.locked_until = None
+            _set_login_password(session, user, password, must_change=must_change)
             self._audit(session, "password_reset", user, {"must_change": must_change})
 
     def reset_password(self, username: str, temporary_password: str) -> None:
@@ -245,3 +243,16 @@ def _role(role: Role | str) -> Role:
         raise ValidationError(
             f"Unknown role {role!r}: choose reception, radiologist or manager.", "role"
         ) from None
+
+
+def _set_login_password(
+    session: Session, user: StaffUser, password: str, *, must_change: bool
+) -> None:
+    """Give the person's database login ``password`` (as a SCRAM verifier made here)."""
+    login = session.scalar(text("SELECT mic_login_role(:u)"), {"u": user.username})
+    verifier = scram_verifier(session.connection(), password, str(login))
+    session.execute(
+        text("SELECT mic_set_login_password(:id, :v, :m)"),
+        {"id": user.id, "v": verifier, "m": must_change},
+    )
+    session.refresh(user)

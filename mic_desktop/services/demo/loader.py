@@ -31,8 +31,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mic_desktop.db_access import scram_verifier
 from mic_desktop.models import AuditLog, ClinicSettings, DocumentCounter, NotificationTemplate
-from mic_desktop.services.accounts.passwords import hash_password
 from mic_desktop.services.demo import catalogue as cat
 from mic_desktop.services.demo.appointments import build_appointment_rows, simulate_visits
 from mic_desktop.services.demo.money import build_money
@@ -64,7 +64,7 @@ _PHASES = (
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "staff_user": (
-        "id", "username", "full_name", "role", "password_hash", "must_change_password",
+        "id", "username", "full_name", "role", "must_change_password",
         "is_active", "failed_logins", "locked_until", "last_login_at", "professional_title",
         "created_at", "version",
     ),
@@ -165,15 +165,15 @@ def load_demo(
     report = progress or _no_progress
     total = len(_PHASES)
     report(0, total, _PHASES[0])
-    # Hashing is slow by design: once per distinct password, outside the transaction.
-    hashes = {account.password: hash_password(account.password) for account in DEMO_ACCOUNTS}
-    clinic = DemoClinic(spec, hashes)
+    clinic = DemoClinic(spec)
     counts: dict[str, int] = {}
     try:
         with session_factory.begin() as session:
             _refuse_unless_owner(session)
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             _refuse_unless_empty(session)
+            # Generated history is not audited row by row (only the owner may ask this).
+            session.execute(text("SET LOCAL mic.bulk_load = 'on'"))
             connection = session.connection().connection.driver_connection
 
             def write(*tables: str) -> None:
@@ -187,6 +187,7 @@ def load_demo(
                 "room", "room_opening_hours", "scan_type", "scan_type_price",
                 "medical_aid_scheme", "medical_aid_plan", "coverage_rule", "referring_doctor",
             )  # fmt: skip
+            _set_demo_passwords(session, clinic)
             report(1, total, _PHASES[1])
             simulate_visits(clinic)
             report(2, total, _PHASES[2])
@@ -219,6 +220,19 @@ def _check_spec(spec: DemoSpec) -> None:
         raise DemoDataError("The demo needs at least one patient.")
     if not 1 <= spec.months <= 120:
         raise DemoDataError("The demo covers between 1 and 120 months.")
+
+
+def _set_demo_passwords(session: Session, clinic: DemoClinic) -> None:
+    """Give each demo person's login (made by the staff trigger) their role's demo password."""
+    passwords = {account.role.value: account.password for account in DEMO_ACCOUNTS}
+    for staff_id, username, role in session.execute(
+        text("SELECT id, username, role FROM staff_user ORDER BY id")
+    ):
+        login = str(session.scalar(text("SELECT mic_login_role(:u)"), {"u": username}))
+        session.execute(
+            text("SELECT mic_set_login_password(:id, :v, false)"),
+            {"id": staff_id, "v": scram_verifier(session.connection(), passwords[role], login)},
+        )
 
 
 def _refuse_unless_owner(session: Session) -> None:

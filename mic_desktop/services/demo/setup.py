@@ -57,7 +57,7 @@ def _build_staff(clinic: DemoClinic) -> None:
         (s.username, s.role, s.full_name, demo_password[s.role], s.professional_title)
         for s in cat.EXTRA_STAFF
     ]
-    for staff_id, (username, role, full_name, password, title) in enumerate(people, 1):
+    for staff_id, (username, role, full_name, _password, title) in enumerate(people, 1):
         if username == "radiologist":
             title = _DEMO_RADIOLOGIST_TITLE
         by_role[role].append(staff_id)
@@ -68,7 +68,6 @@ def _build_staff(clinic: DemoClinic) -> None:
                 username,
                 full_name,
                 role,
-                clinic.hashes[password],
                 False,
                 True,
                 0,

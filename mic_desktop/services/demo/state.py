@@ -135,7 +135,7 @@ class DemoClinic:
     # Filled by reports.build_reports: appointment id -> finalised at (None: not yet)
     report_finalised: dict[int, dt.datetime | None]
 
-    def __init__(self, spec: DemoSpec, password_hashes: dict[str, str]) -> None:
+    def __init__(self, spec: DemoSpec) -> None:
         self.spec = spec
         self.zone = ZoneInfo(cat.CLINIC_TIME_ZONE)
         if spec.today is None:
@@ -145,7 +145,6 @@ class DemoClinic:
             self.today = spec.today
             self.now = dt.datetime.combine(spec.today, FIXED_CLOCK, tzinfo=self.zone)
         self.rng = random.Random(spec.seed)
-        self.hashes = password_hashes
         self.rows: dict[str, list[Row]] = {}
         self.first_day = add_months(self.today, -spec.months)
         self.last_day = self.today + dt.timedelta(days=FUTURE_DAYS)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mic_desktop.db import Database
 from mic_desktop.services.accounts.auth import AuthService, StaffAccount
 from mic_desktop.services.accounts.passwords import MIN_PASSWORD_LENGTH, check_password_strength
 from mic_desktop.services.errors import AuthenticationError, ValidationError
@@ -63,10 +64,12 @@ class ChangePasswordDialog(QDialog):
         *,
         required: bool,
         demo: bool = False,
+        database: Database | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._auth = auth
+        self._database = database  # the open session's, when changed from its window
         self.account = account
         self.setWindowTitle(window_title("Change password", account.full_name, demo=demo))
         self.setModal(True)
@@ -158,8 +161,16 @@ class ChangePasswordDialog(QDialog):
             return
         self._set_busy(True)
         account, current, new = self.account, self.current.text(), self.new.text()
+        auth, database = self._auth, self._database
+
+        def change() -> StaffAccount:
+            changed = auth.change_password(account, current, new)
+            if database is not None:  # the open session reconnects with the new one
+                database.use_password(new)
+            return changed
+
         run_task(
-            lambda: self._auth.change_password(account, current, new),
+            change,
             self._done,
             self._failed,
             receiver=self,

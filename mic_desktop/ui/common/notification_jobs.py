@@ -49,16 +49,16 @@ class NotificationJobs(QObject):
         if session.is_demo:
             return
         self._generation += 1
-        generation, connection, workstation = (
+        generation, session_database, workstation = (
             self._generation,
-            session.connection,
+            session.database,
             session.workstation,
         )
 
         def start_worker() -> None:
             from mic_desktop.worker import NotificationWorker
 
-            database = Database(connection)  # its own pool: sending never starves the windows
+            database = session_database.sibling()  # its own pool: sending never starves windows
             worker = NotificationWorker.from_settings(database.session_factory, workstation)
             with self._lock:
                 if generation != self._generation:  # logged out while starting

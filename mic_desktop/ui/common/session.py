@@ -77,12 +77,17 @@ class UserSession:
             self._live.start()
         return self._live
 
+    def stop_live(self) -> None:
+        """Stop live updates (on the GUI thread)."""
+        if self._live is not None:
+            self._live.stop()
+            self._live.deleteLater()
+            self._live = None
+
     def close(self) -> None:
-        """Stop live updates and dispose the person's engine (idempotent)."""
+        """Stop live updates and dispose the person's engine (idempotent; after
+        :meth:`stop_live` it may run off the GUI thread)."""
         if not self.closed:
             self.closed = True
-            if self._live is not None:
-                self._live.stop()
-                self._live.deleteLater()
-                self._live = None
+            self.stop_live()
             self.database.dispose()

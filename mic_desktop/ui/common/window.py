@@ -295,7 +295,12 @@ class RoleWindow(QMainWindow):
 
     def change_password(self) -> None:
         dialog = ChangePasswordDialog(
-            self._auth, self.account, required=False, demo=self.session.is_demo, parent=self
+            self._auth,
+            self.account,
+            required=False,
+            demo=self.session.is_demo,
+            database=self.session.database,
+            parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(self._password_changed)
