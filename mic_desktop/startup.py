@@ -105,10 +105,13 @@ def has_staff(database: Database) -> bool:
 
 def ensure_demo_data(database: Database, progress: Progress | None = None) -> bool:
     """Load the demo clinic on the first start of the demo database; True when loaded."""
-    from mic_desktop.services.demo.loader import load_demo
+    from mic_desktop.services.demo.loader import load_demo, set_demo_passwords
     from mic_desktop.services.demo.spec import DEFAULT_DEMO
 
     if has_staff(database):
+        # A demo made by a version before personal logins: give its logins their passwords.
+        with database.session() as session:
+            set_demo_passwords(session, only_missing=True)
         return False
     load_demo(database.session_factory, DEFAULT_DEMO, progress=progress)
     return True

@@ -187,7 +187,7 @@ def load_demo(
                 "room", "room_opening_hours", "scan_type", "scan_type_price",
                 "medical_aid_scheme", "medical_aid_plan", "coverage_rule", "referring_doctor",
             )  # fmt: skip
-            _set_demo_passwords(session, clinic)
+            set_demo_passwords(session)
             report(1, total, _PHASES[1])
             simulate_visits(clinic)
             report(2, total, _PHASES[2])
@@ -222,11 +222,12 @@ def _check_spec(spec: DemoSpec) -> None:
         raise DemoDataError("The demo covers between 1 and 120 months.")
 
 
-def _set_demo_passwords(session: Session, clinic: DemoClinic) -> None:
+def set_demo_passwords(session: Session, *, only_missing: bool = False) -> None:
     """Give each demo person's login (made by the staff trigger) their role's demo password."""
     passwords = {account.role.value: account.password for account in DEMO_ACCOUNTS}
+    missing = " WHERE NOT has_password" if only_missing else ""
     for staff_id, username, role in session.execute(
-        text("SELECT id, username, role FROM staff_user ORDER BY id")
+        text(f"SELECT id, username, role FROM staff_user{missing} ORDER BY id")
     ):
         login = str(session.scalar(text("SELECT mic_login_role(:u)"), {"u": username}))
         session.execute(
