@@ -577,9 +577,11 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
 
     rows = list(csv.reader(io.StringIO(viewer.export_csv(AuditQuery(action="login_failed")))))
     assert rows[0] == [
-        "When", "Person", "Username", "Action", "Record", "Record id", "Details", "Workstation"
+        "When", "Person", "Username", "Action", "Record", "Record id", "Details", "Workstation",
+        "What", "Changes",
     ]  # fmt: skip
     assert len(rows) == 3  # the header, the evil person's failure, the unknown name's
     assert rows[1][1].startswith("'=cmd") and rows[1][2] == "evil"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     exported = viewer.search(AuditQuery(action="audit_log_exported")).entries[0]
-    assert exported.details == {"rows": 2, "filter": {"action": "login_failed"}}
+    assert exported.details == {"rows": 2, "format": "csv", "filter": {"action": "login_failed"}}

@@ -115,7 +115,11 @@ def test_register_book_confirm_check_in_pay_and_receipt(
     assert isinstance(dialog, PatientDialog)
     qtbot.keyClicks(dialog.last_name, "Zvobgo")
     qtbot.keyClick(dialog.last_name, Qt.Key.Key_Return)
+    assert dialog.errors["date_of_birth"].isVisible()  # it starts empty: no guessed default
+    qtbot.keyClicks(dialog.date_of_birth.edit, "15061985")
+    qtbot.keyClick(dialog.last_name, Qt.Key.Key_Return)
     settle(qtbot)
+    assert dialog.date_of_birth.text() == "15/06/1985"
     assert dialog.errors["first_name"].isVisible()
     qtbot.keyClicks(dialog.first_name, "Tariro")
     qtbot.keyClicks(dialog.phone, "077 234 5678")
@@ -621,6 +625,12 @@ def test_slip_day_sheet_history_messages_and_refund(
     assert not pay.tendered.isVisible()
     pay.amount.setText("50.00")
     qtbot.keyClicks(pay.reference, "SLIP-1")
+    # The co-payment is charged once the scan is done: nothing is owed yet, so it asks first.
+    assert pay.owed() is not None and pay.owed() <= 0
+    assert pay.take_button.text().replace("&", "") == "Take USD 50.00 as credit…"
+    qtbot.mouseClick(pay.take_button, Qt.MouseButton.LeftButton)
+    assert pay.credit_question.isVisible() and "Nothing is owed" in pay.credit_question.text()
+    assert pay.last_result is None
     qtbot.mouseClick(pay.take_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pay.last_result is not None)
     settle(qtbot)
