@@ -18,7 +18,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 from PIL import Image
-from sqlalchemy import URL, select
+from sqlalchemy import URL, select, text
 
 from mic_desktop.db import Database
 from mic_desktop.models import (
@@ -558,10 +558,11 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
     assert all(e.person == "Test Reception" and e.workstation == "desk-1" for e in logins.entries)
 
     record = viewer.search(AuditQuery(entity="staff_user", entity_id=str(staff["reception"].id)))
-    # The newest: the database's own row record of the change, then the program's.
-    assert [e.action for e in record.entries[:2]] == ["row.update", "staff_disabled"]
-    assert record.entries[0].details["after"] == {"is_active": False}
-    assert record.entries[1].details["username"] == "reception1"
+    # The program's entry, with the database's own record of the fields it changed.
+    disabled = record.entries[0]
+    assert disabled.action == "staff_disabled" and disabled.details["username"] == "reception1"
+    assert any("active" in change.field.lower() for change in disabled.changes)
+    assert disabled.db_user == database.connection.url.username  # the test's own login
     assert "login_failed" in viewer.actions()
     assert "staff_user" in viewer.entities()
     assert viewer.search(AuditQuery(username="=cmd|' /C calc'!A0")).total == 0
@@ -585,3 +586,18 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     exported = viewer.search(AuditQuery(action="audit_log_exported")).entries[0]
     assert exported.details == {"rows": 2, "format": "csv", "filter": {"action": "login_failed"}}
+
+
+def test_a_change_made_outside_the_program_reads_as_such(
+    database: Database, staff: dict[str, StaffAccount], manager: StaffAccount
+) -> None:
+    with database.engine.begin() as conn:  # e.g. psql: no program row in the transaction
+        conn.execute(
+            text("UPDATE staff_user SET full_name = 'Renamed' WHERE username = 'radiologist1'")
+        )
+    viewer = AuditLogService(database.session_factory, actor=manager, workstation="office")
+    newest = viewer.search(AuditQuery()).entries[0]
+    radiologist = staff["radiologist"].id
+    assert newest.sentence == f"Changed outside the program: staff_user {radiologist}"
+    assert [(c.before, c.after) for c in newest.changes] == [("Test Radiologist", "Renamed")]
+    assert newest.db_user == database.connection.url.username

@@ -75,3 +75,55 @@ def group_by_transaction(rows: Sequence[Any]) -> list[TransactionEntry]:
         entries.append(TransactionEntry(services[0], triggers))
         entries.extend(TransactionEntry(row, ()) for row in services[1:])
     return entries
+
+
+def not_folded_into_a_program_entry() -> Any:
+    """A condition on audit rows: not a trigger row of a transaction the program also
+    described (its changes show inside the program's entry instead)."""
+    from sqlalchemy import and_, exists, not_, select
+    from sqlalchemy.orm import aliased
+
+    from mic_desktop.models import AuditLog
+
+    program = aliased(AuditLog)
+    described = exists(
+        select(program.id).where(
+            program.txid == AuditLog.txid, program.action.not_in(TRIGGER_ACTIONS)
+        )
+    )
+    return not_(and_(AuditLog.action.in_(TRIGGER_ACTIONS), described))
+
+
+def transaction_changes(session: Any, rows: Sequence[Any]) -> dict[int, TransactionEntry]:
+    """For each shown row (by id), its transaction: a program row with the trigger rows
+    that give its field-level changes, or a trigger row changed outside the program."""
+    from sqlalchemy import select
+
+    from mic_desktop.models import AuditLog
+
+    txids = {row.txid for row in rows if getattr(row, "txid", None) is not None}
+    if not txids:
+        return {}
+    triggers = session.execute(
+        select(
+            AuditLog.id,
+            AuditLog.txid,
+            AuditLog.action,
+            AuditLog.entity,
+            AuditLog.entity_id,
+            AuditLog.details,
+        )
+        .where(AuditLog.txid.in_(txids), AuditLog.action.in_(TRIGGER_ACTIONS))
+        .order_by(AuditLog.id)
+    ).all()
+    shown = {row.id for row in rows}
+    extra = [row for row in triggers if row.id not in shown]
+    found: dict[int, TransactionEntry] = {}
+    for entry in group_by_transaction([*rows, *extra]):
+        if entry.service_row is not None:
+            found[entry.service_row.id] = entry
+        elif entry.trigger_rows:
+            for row in entry.trigger_rows:
+                if row.id in shown:
+                    found[row.id] = entry
+    return found

@@ -27,6 +27,11 @@ from mic_desktop.services.admin.audit_sentences import (
     readable,
     sentence,
 )
+from mic_desktop.services.admin.audit_transactions import (
+    TransactionEntry,
+    not_folded_into_a_program_entry,
+    transaction_changes,
+)
 from mic_desktop.services.base import ManagerService
 from mic_desktop.services.documents.audit_pdf import AuditPdfLine, render_audit_pdf
 from mic_desktop.services.documents.letterhead import load_letterhead
@@ -68,6 +73,7 @@ class AuditEntry:
     workstation: str | None = None
     sentence: str = ""  # what happened, with the names a manager knows
     changes: tuple[FieldChange, ...] = ()  # an edit's fields, before and after
+    db_user: str | None = None  # the database login that wrote it (stamped by the server)
 
     @property
     def details_text(self) -> str:
@@ -116,7 +122,9 @@ class AuditLogService(ManagerService):
                 _entries_query(where).offset(page * page_size).limit(page_size)
             ).all()
             names = load_names(session, rows, zone)
-        return AuditPage(tuple(_entry(row, zone, names) for row in rows), total, page, page_size)
+            changes = transaction_changes(session, rows)
+        entries = tuple(_entry(row, zone, names, changes) for row in rows)
+        return AuditPage(entries, total, page, page_size)
 
     def actions(self) -> list[str]:
         """Every action the log holds, for the filter's list."""
@@ -211,7 +219,8 @@ class AuditLogService(ManagerService):
             where = _conditions(query, zone)
             rows = session.execute(_entries_query(where).limit(MAX_EXPORT_ROWS)).all()
             names = load_names(session, rows, zone)
-            entries = [_entry(row, zone, names) for row in rows]
+            changes = transaction_changes(session, rows)
+            entries = [_entry(row, zone, names, changes) for row in rows]
             self._audit(
                 session,
                 "audit_log_exported",
@@ -230,6 +239,8 @@ def _conditions(query: AuditQuery, zone) -> list[Any]:  # type: ignore[no-untype
         where.append(func.lower(AuditLog.username) == query.username.strip().lower())
     if query.action:
         where.append(AuditLog.action == query.action)
+    if not (query.action or "").startswith("row."):
+        where.append(not_folded_into_a_program_entry())
     if query.entity:
         where.append(AuditLog.entity == query.entity)
     if query.entity_id and query.entity_id.strip():
@@ -260,6 +271,8 @@ def _entries_query(where: list[Any]) -> Select:  # type: ignore[type-arg]
             AuditLog.entity_id,
             AuditLog.details,
             AuditLog.workstation,
+            AuditLog.txid,
+            AuditLog.db_user,
         )
         .outerjoin(StaffUser, StaffUser.id == AuditLog.staff_id)
         .where(*where)
@@ -298,8 +311,15 @@ def _entity_in(entity: str, ids: Select) -> Any:  # type: ignore[type-arg]
     return and_(AuditLog.entity == entity, AuditLog.entity_id.in_(keys))
 
 
-def _entry(row: Any, zone, names: AuditNames) -> AuditEntry:  # type: ignore[no-untyped-def]
+def _entry(  # type: ignore[no-untyped-def]
+    row: Any, zone, names: AuditNames, folded: dict[int, TransactionEntry]
+) -> AuditEntry:
     details = row.details or {}
+    found = folded.get(row.id)
+    own = field_changes(details)
+    what = sentence(row.action, row.entity, row.entity_id, details, names, row.username)
+    if found is not None and found.outside_the_program:
+        what = found.outside_sentence
     return AuditEntry(
         id=row.id,
         at=row.at.astimezone(zone),
@@ -311,8 +331,9 @@ def _entry(row: Any, zone, names: AuditNames) -> AuditEntry:  # type: ignore[no-
         entity_id=row.entity_id,
         details=details,
         workstation=row.workstation,
-        sentence=sentence(row.action, row.entity, row.entity_id, details, names, row.username),
-        changes=field_changes(details),
+        sentence=what,
+        changes=own or (found.changes if found is not None else ()),
+        db_user=row.db_user,
     )
 
 
