@@ -357,6 +357,9 @@ class EntryDetails(QWidget):
             self.raw.setPlainText("")
             return
         self.heading.setText(entry.sentence)
+        self.heading.setToolTip(
+            f"Written by the database login {entry.db_user}" if entry.db_user else ""
+        )
         self.changes.setRowCount(len(entry.changes))
         for row, change in enumerate(entry.changes):
             for column, text in enumerate((change.field, change.before, change.after)):
@@ -366,7 +369,10 @@ class EntryDetails(QWidget):
         self.changes_label.setText(
             "Changes" if entry.changes else "Changes: none recorded for this entry"
         )
-        self.raw.setPlainText(entry.details_pretty if entry.details else "")
+        raw = entry.details_pretty if entry.details else ""
+        if entry.db_user:  # the server's own record of who, which no client can choose
+            raw = f"database login: {entry.db_user}\n{raw}"
+        self.raw.setPlainText(raw)
 
 
 class _Rows(tuple):  # type: ignore[type-arg]
