@@ -234,7 +234,7 @@ def test_after_a_payment_the_amount_is_the_new_balance_and_credit_is_asked_first
     context = reception.context
     _, _, patients = other_desk(demo, clock)
     owing = next(
-        (p for p in patients.search("ma") if context.payments.balance(p.id).balance > 2), None
+        (p for p in patients.search("ch") if context.payments.balance(p.id).balance > 2), None
     )
     assert owing is not None, "the demo clinic has patients who owe something"
     owed = context.payments.balance(owing.id).balance
@@ -421,7 +421,12 @@ def test_a_drag_says_what_moved_where_and_can_be_undone_for_ten_seconds(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, first.room_id, first.start_at, radiologist_id=first.radiologist_id
+            patient.id,
+            scan.id,
+            first.room_id,
+            first.start_at,
+            radiologist_id=first.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     home = reception.home

@@ -198,7 +198,12 @@ def test_late_cancel_needs_a_managers_password(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, slot.room_id, slot.start_at, radiologist_id=slot.radiologist_id
+            patient.id,
+            scan.id,
+            slot.room_id,
+            slot.start_at,
+            radiologist_id=slot.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     assert booking.is_late_cancellation(details.id)
@@ -239,7 +244,12 @@ def test_book_updates_when_another_desk_books(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, slot.room_id, slot.start_at, radiologist_id=slot.radiologist_id
+            patient.id,
+            scan.id,
+            slot.room_id,
+            slot.start_at,
+            radiologist_id=slot.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     assert details.id not in before
@@ -250,7 +260,9 @@ def test_returning_patient_into_next_free_slot_in_few_keys(
     qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
     _, _, patients = other_desk(demo, clock)
-    target = patients.search("mo")[0]
+    # Self-paying: a plan may want a pre-authorisation number, which takes more keys.
+    names = ("mo", "ch", "ma", "mu", "ta", "ru")
+    target = next(p for n in names for p in patients.search(n) if p.plan_name is None)
     home = reception.home
     presses = 0
 
@@ -320,7 +332,12 @@ def test_drag_a_block_to_reschedule(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, first.room_id, first.start_at, radiologist_id=first.radiologist_id
+            patient.id,
+            scan.id,
+            first.room_id,
+            first.start_at,
+            radiologist_id=first.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     book = reception.home.book

@@ -1,9 +1,9 @@
 """The demo clinic as it stands before its first visit.
 
-Staff with their workstations, weekly rotas and leave; modalities and rooms (as many as
-the busiest expected day needs) with opening hours and the empty day grids; how many
-appointments each day gets; the scan menu with its price history; medical-aid schemes,
-plans and cover rules; and the referring doctors.
+Staff with their workstations, weekly rotas and leave; modalities and rooms (one per
+modality, more when a recent weekday's volume needs them) with each modality's opening
+hours and the empty day grids; how many appointments each day gets; the scan menu with
+its price history; medical-aid schemes, plans and cover rules; and the referring doctors.
 """
 
 from __future__ import annotations
