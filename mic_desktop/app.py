@@ -37,6 +37,7 @@ from mic_desktop.schema import (
 )
 from mic_desktop.ui.common.login import DemoAccountLike, LoginWindow
 from mic_desktop.ui.common.look import apply_look, window_title
+from mic_desktop.ui.common.pdf_files import remove_stale_pdf_folders
 from mic_desktop.ui.common.tasks import ProgressRelay, run_task, wait_for_tasks
 
 if TYPE_CHECKING:
@@ -408,6 +409,7 @@ def run(target: DatabaseTarget, *, argv: Sequence[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_NAME)
     apply_look(app)
+    remove_stale_pdf_folders()  # copies a crashed run left for the viewer hold patient data
     if needs_first_run(target):  # no settings yet: ask where this PC's data lives
         from mic_desktop.ui.common.first_run import choose_connection
 

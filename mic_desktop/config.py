@@ -132,6 +132,7 @@ class Settings:
             from_address=str(section.get("from", "")),
             security=SmtpSecurity(section.get("security", SmtpSecurity.STARTTLS.value)),
             timeout_seconds=float(section.get("timeout_seconds", 20)),
+            allow_unencrypted=section.get("allow_unencrypted") is True,
         )
 
     @smtp.setter
@@ -146,6 +147,7 @@ class Settings:
                 "from": value.from_address,
                 "security": value.security.value,
                 "timeout_seconds": value.timeout_seconds,
+                "allow_unencrypted": value.allow_unencrypted,
             }
 
     def last_pdf_folder(self, username: str) -> Path | None:
@@ -206,6 +208,13 @@ class SmtpSettings:
     from_address: str = ""
     security: SmtpSecurity = SmtpSecurity.STARTTLS
     timeout_seconds: float = 20.0
+    # The manager's explicit opt-in to logging in over a connection without TLS.
+    allow_unencrypted: bool = False
+
+    @property
+    def login_unencrypted(self) -> bool:
+        """A user name (and password) would cross the network in the clear."""
+        return bool(self.user) and self.security is SmtpSecurity.NONE
 
     @property
     def secret_key(self) -> str:

@@ -187,7 +187,20 @@ def _database_findings(target: DatabaseTarget, engine: Engine) -> list[Finding]:
     findings.append(_backup_tools_finding(engine))
     if status.state is SchemaState.CURRENT:
         findings.append(_last_backup_finding(engine))
+        findings.append(_dicom_finding(engine))
     return findings
+
+
+def _dicom_finding(engine: Engine) -> Finding:
+    """Whether the scanners' worklist service is enabled, on which PC and port, and answers."""
+    from sqlalchemy.orm import sessionmaker
+
+    from mic_desktop.config import workstation_name
+    from mic_desktop.services.dicom.health import dicom_service_health
+
+    health = dicom_service_health(sessionmaker(engine), workstation_name())
+    level = Level.WARN if health.enabled and not health.answers else Level.OK
+    return Finding("dicom service", level, health.detail)
 
 
 def _backup_tools_finding(engine: Engine) -> Finding:

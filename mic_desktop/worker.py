@@ -32,6 +32,7 @@ from mic_desktop.services.admin.backup_schedule import DailyBackup
 from mic_desktop.services.clock import utc_now
 from mic_desktop.services.messaging.dispatcher import Dispatcher
 from mic_desktop.services.messaging.reminders import ReminderService
+from mic_desktop.services.messaging.replies import InboundGateway, ReplyFetcher
 from mic_desktop.services.messaging.sending import Mailer
 from mic_desktop.services.messaging.setup import build_mailer, build_sms_gateway
 from mic_desktop.services.messaging.sms import SmsGateway
@@ -45,6 +46,7 @@ JOB_DISPATCH = "mic-dispatch-outbox"
 JOB_DELIVERY = "mic-poll-delivery"
 JOB_BALANCES = "mic-balance-reminders"
 JOB_BACKUP = "mic-daily-backup"
+JOB_REPLIES = "mic-fetch-replies"  # patients' SMS replies, then the waitlist offers
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class WorkerIntervals:
     delivery: float = 120
     balances: float = 3600
     backup: float = 300  # is the daily backup due? (one PC makes it, see DailyBackup)
+    replies: float = 60
 
 
 class NotificationWorker:
@@ -77,6 +80,12 @@ class NotificationWorker:
             session_factory, workstation=workstation, sms=sms, mailer=mailer, clock=clock
         )
         self.reminders = ReminderService(session_factory, clock=clock)
+        self.replies = ReplyFetcher(
+            session_factory,
+            workstation=workstation,
+            sms=sms if isinstance(sms, InboundGateway) else None,
+            clock=clock,
+        )
         bind = session_factory.kw.get("bind")
         self.daily_backup = (
             DailyBackup(session_factory, bind.url, workstation=workstation, clock=clock)
@@ -131,6 +140,7 @@ class NotificationWorker:
                 (JOB_DELIVERY, self.poll_delivery, self.intervals.delivery),
                 (JOB_BALANCES, self.enqueue_balance_reminders, self.intervals.balances),
                 (JOB_BACKUP, self.back_up_if_due, self.intervals.backup),
+                (JOB_REPLIES, self.fetch_replies, self.intervals.replies),
             ]
             for job_id, function, seconds in jobs:
                 scheduler.add_job(
@@ -171,6 +181,7 @@ class NotificationWorker:
         self.enqueue_balance_reminders()
         self.dispatch()
         self.poll_delivery()
+        self.fetch_replies()
         self.back_up_if_due()
 
     # The jobs: an error is logged and the next tick tries again.
@@ -203,6 +214,16 @@ class NotificationWorker:
     def poll_delivery(self) -> None:
         with _logged("poll delivery statuses"):
             self.dispatcher.poll_delivery()
+
+    def fetch_replies(self) -> None:
+        with _logged("fetch SMS replies"):
+            summary = self.replies.fetch_replies()
+            if summary.stored:
+                log.info("Acted on %d SMS replies: %s", summary.stored, summary.actions)
+        with _logged("offer freed slots to the waitlist"):
+            offers = self.replies.advance_offers()
+            if offers.offered or offers.expired:
+                log.info("Waitlist: %d offered, %d expired", offers.offered, offers.expired)
 
     def back_up_if_due(self) -> None:
         if self.daily_backup is None:

@@ -570,9 +570,11 @@ def test_the_audit_log_viewer_filters_pages_and_exports(
 
     rows = list(csv.reader(io.StringIO(viewer.export_csv(AuditQuery(action="login_failed")))))
     assert rows[0] == [
-        "When", "Person", "Username", "Action", "Record", "Record id", "Details", "Workstation"
+        "When", "Person", "Username", "Action", "Record", "Record id", "Details", "Workstation",
+        "What", "Changes",
     ]  # fmt: skip
     assert len(rows) == 2
     assert rows[1][1].startswith("'=cmd") and rows[1][2].startswith("'=cmd")
+    assert rows[1][8] == "Failed login as =cmd|' /C calc'!A0"  # no leading "=": not a formula
     exported = viewer.search(AuditQuery(action="audit_log_exported")).entries[0]
-    assert exported.details == {"rows": 1, "filter": {"action": "login_failed"}}
+    assert exported.details == {"rows": 1, "format": "csv", "filter": {"action": "login_failed"}}

@@ -43,11 +43,13 @@ from mic_desktop.services.scheduling.cancellation import (
     ManagerAuthorisation,
 )
 from mic_desktop.services.scheduling.referring_doctors import ReferringDoctorDirectory
+from tests.bad_input_files import png_bytes
 from tests.conftest import TEST_PASSWORD
 from tests.reception_setup import MONDAY, Clinic, FakeClock, at, build_clinic, register
+from tests.reporting_helpers import valid_pdf
 
 TUESDAY = MONDAY + dt.timedelta(days=1)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = valid_pdf("Referral letter")
 
 
 @pytest.fixture
@@ -194,9 +196,9 @@ def test_other_desks_hear_of_a_booking_when_it_commits(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"Dear colleague, please scan.", "must be a PDF or an image"),
+        (b"Dear colleague, please scan.", "not a PDF or an image"),
         (b"", "empty file"),
-        (b"%PDF-" + b"0" * (1024 * 1024 + 1), "the limit is 1 MB"),
+        (b"%PDF-" + b"0" * (1024 * 1024 + 1), "may be at most 1.0 MB"),
     ],
 )
 def test_referral_letters_are_checked_by_content_and_size(
@@ -229,9 +231,9 @@ def test_png_referral_letter_can_be_added_later(
             _patient(database, staff), clinic.chest_xray, clinic.xray_room, at(MONDAY, 9)
         )
     )
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    png = png_bytes()
     info = desk.attach_referral_letter(booked.id, ReferralLetter("scan.png", png))
-    assert (info.content_type, info.size_bytes, len(info.sha256)) == ("image/png", 72, 64)
+    assert (info.content_type, info.size_bytes, len(info.sha256)) == ("image/png", len(png), 64)
     assert desk.get(booked.id).attachments == (info,)
 
 

@@ -34,7 +34,7 @@ from mic_desktop.services.analytics.periods import Period
 from mic_desktop.services.analytics.queries import AnalyticsService
 from mic_desktop.services.analytics.results import Dashboard
 from mic_desktop.ui.common.colours import STATUS_COLOURS as UI_STATUS_COLOURS
-from tests.analytics_helpers import NOVEMBER, NOW, build_clinic
+from tests.analytics_helpers import BEN_NIGHT_HOURS, NOVEMBER, NOW, build_clinic
 
 
 @pytest.fixture
@@ -79,9 +79,14 @@ def test_every_chart_draws_its_numbers(dashboards: tuple[Dashboard, Dashboard]) 
     draw_chart(november.volume, figure)
     ax = figure.axes[0]
     heights = [bar.get_height() for bar in ax.patches if bar.get_width() > 0]
-    assert heights[: len(november.volume.points)] == [
-        p.appointments for p in november.volume.points
+    points = november.volume.points
+    done = heights[: len(points)]
+    # Days not begun (after Sun 22 Nov) are gaps in "to date", never a zero.
+    assert [math.isnan(h) for h in done] == [p.start > dt.date(2026, 11, 22) for p in points]
+    assert [h for h in done if not math.isnan(h)] == [
+        p.to_date for p in points if p.to_date is not None
     ]
+    assert heights[len(points) :] == [p.booked_ahead for p in points]  # stacked on top
     (earlier,) = ax.get_lines()
     assert list(earlier.get_ydata()) == [p.year_earlier for p in november.volume.points]
 
@@ -129,11 +134,14 @@ def test_every_chart_draws_its_numbers(dashboards: tuple[Dashboard, Dashboard]) 
     figure = new_figure()
     draw_chart(november.turnaround, figure)
     widths = [bar.get_width() for bar in _bars(figure)]
-    assert widths == pytest.approx([20.0, 5.5, 4.0, 3.5])  # p90 bars, then medians
+    ben = BEN_NIGHT_HOURS  # 6 h, or 7 real hours where the clocks go back that night
+    p90s, medians = [20.0, 1 + 0.9 * (ben - 1)], [4.0, (1 + ben) / 2]
+    assert widths == pytest.approx(p90s + medians)  # p90 bars, then medians
 
     figure = new_figure()
     draw_chart(november.utilisation, figure)
-    assert [bar.get_width() for bar in _bars(figure)] == pytest.approx([100 / 10080, 60 / 6000])
+    # to date: 75 of 7,200 and 30 of 4,320 minutes
+    assert [bar.get_width() for bar in _bars(figure)] == pytest.approx([75 / 7200, 30 / 4320])
 
 
 def test_an_empty_period_says_so_in_every_chart(dashboards: tuple[Dashboard, Dashboard]) -> None:

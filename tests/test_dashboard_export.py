@@ -60,10 +60,11 @@ def test_the_pdf_has_a_cover_and_every_chart_with_its_numbers(
         "November 2026",
         "Sun 1 Nov 2026 – Mon 30 Nov 2026",
         "All modalities",
-        "Same days 52 weeks earlier (Sun 2 Nov 2025 – Mon 1 Dec 2025)",
+        "Same dates a year earlier (Sat 1 Nov 2025 – Sun 30 Nov 2025)",
         "Prepared Sun 22 Nov 2026 12:00 by Test Manager",
-        "Appointments 11",
-        "+450.0 % vs. the same days 52 weeks earlier",
+        "Appointments to date 8",
+        "+300.0 %, 1–22 Nov vs 1–22 Nov 2025",
+        "Booked ahead 3",
         "No-show rate 25.0 %",
         "Completion rate 62.5 %",
         "Revenue USD 430.00",
@@ -82,7 +83,8 @@ def test_the_pdf_has_a_cover_and_every_chart_with_its_numbers(
     assert re.search(r"Total 6 450\.00 20\.00 430\.00", text)  # payments, received, refunded
     assert re.search(r"CIMAS 280\.00 200\.00 80\.00 28\.6 % 0", text)  # claims and shortfall
     assert re.search(r"Dr Ann Adams 3 4\.0 h 20\.0 h", text)  # median and 90th percentile
-    assert re.search(r"X-ray 1 XR 168\.0 h 1\.7 h 1\.0 %", text)  # 10,080 and 100 minutes
+    # 7,200 and 75 minutes to date; 2,880 and 25 ahead
+    assert re.search(r"X-ray 1 XR 120\.0 h 1\.2 h 1\.0 % 0\.9 % of 48 h", text)
     assert "Cold room" in text
 
 
@@ -91,12 +93,12 @@ def test_the_pdf_of_a_filtered_and_of_an_empty_period(
 ) -> None:
     filtered = _pages(dashboard_pdf(analytics.load_dashboard(NOVEMBER, clinic.ct)))
     assert "Computed tomography (CT)" in filtered[0]
-    assert "Appointments 3" in filtered[0]
+    assert "Appointments to date 2" in filtered[0]  # 3 and 8; 11 is ahead
 
     empty = analytics.load_dashboard(Period.custom(dt.date(2020, 3, 2), dt.date(2020, 3, 8)))
     pages = _pages(dashboard_pdf(empty))
     text = " ".join(pages)
-    assert "Appointments 0" in pages[0]
+    assert "Appointments to date 0" in pages[0]
     assert text.count("No data for this period.") >= 6
     assert "No comments in this period." in text
 
@@ -117,9 +119,9 @@ def test_tables_as_csv(analytics: AnalyticsService, clinic: Clinic) -> None:
         "No-show rate (%)", "Late-cancellation rate (%)",
     ]  # fmt: skip
     assert len(rows) == 1 + 30 + 1
-    assert rows[-1] == ["Whole period", "8", "5", "2", "2", "62.5", "25.0", "14.3"]
+    assert rows[-1] == ["Whole period", "8", "5", "2", "1", "62.5", "25.0", "10.0"]
     assert rows[3][:3] == ["Tue 3 Nov", "1", "1"]
-    assert rows[-2][-3:] == ["", "", "0.0"]  # 30 Nov: nothing due yet; 0 of 1 booking late
+    assert rows[-2][-3:] == ["", "", ""]  # 30 Nov has not begun: no rates, not a made-up 0
 
     by_method = list(csv.reader(io.StringIO(table_csv(dashboard.revenue.tables[1]))))
     assert by_method[0] == ["Method", "Payments", "Received (USD)", "Refunded (USD)", "Net (USD)"]

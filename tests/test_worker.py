@@ -34,6 +34,7 @@ from mic_desktop.worker import (
     JOB_DELIVERY,
     JOB_DISPATCH,
     JOB_REMINDERS,
+    JOB_REPLIES,
     NotificationWorker,
     WorkerIntervals,
     run_worker,
@@ -103,7 +104,14 @@ def test_the_jobs_keep_time_only_in_memory_and_never_overlap(database: Database)
         assert isinstance(scheduler, BackgroundScheduler) and worker.running
         assert isinstance(scheduler._lookup_jobstore("default"), MemoryJobStore)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {JOB_REMINDERS, JOB_DISPATCH, JOB_DELIVERY, JOB_BALANCES, JOB_BACKUP}
+        assert set(jobs) == {
+            JOB_REMINDERS,
+            JOB_DISPATCH,
+            JOB_DELIVERY,
+            JOB_BALANCES,
+            JOB_BACKUP,
+            JOB_REPLIES,
+        }
         for job in jobs.values():
             assert (job.coalesce, job.max_instances) == (True, 1)
         assert jobs[JOB_DISPATCH].trigger.interval == dt.timedelta(seconds=30)

@@ -8,6 +8,7 @@ mic-desktop user passwd U | user disable U          change a password, disable a
 mic-desktop catalogue modality|room|scan-type|closure add|list   set the clinic up
 mic-desktop demo-data --patients N --months M --seed S
 mic-desktop doctor | worker | credentials | backup | restore
+mic-desktop dicom serve | modality add|list|remove | echo   the scanners' worklist and MPPS
 
 One module per command group; each has ``register(commands, common)`` (its
 subcommands) and ``HANDLERS`` (``command name -> handler(args, target)``). The groups
@@ -21,13 +22,23 @@ import sys
 from collections.abc import Sequence
 
 from mic_desktop import APP_TITLE, __version__
-from mic_desktop.cli import backup, catalogue, credentials, db, demo, doctor, user, worker
+from mic_desktop.cli import (
+    backup,
+    catalogue,
+    credentials,
+    db,
+    demo,
+    dicom,
+    doctor,
+    user,
+    worker,
+)
 from mic_desktop.cli.common import CommandError
 from mic_desktop.config import SettingsError, resolve_database
 from mic_desktop.schema import SchemaError
 from mic_desktop.services.errors import ServiceError
 
-GROUPS = (db, user, catalogue, demo, doctor, worker, credentials, backup)
+GROUPS = (db, user, catalogue, demo, doctor, worker, credentials, backup, dicom)
 """The command groups, in the order ``--help`` lists them."""
 
 

@@ -46,6 +46,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     smtp.add_argument("--user", help="login name (leave out for a relay without login)")
     smtp.add_argument("--from", dest="from_address", help="sender address")
     smtp.add_argument("--security", choices=[choice.value for choice in SmtpSecurity])
+    smtp.add_argument(
+        "--allow-unencrypted",
+        action="store_true",
+        help="allow a login with --security none (the password crosses the network readable)",
+    )
     smtp.add_argument("--secret-stdin", action="store_true", help="read the password from stdin")
     actions.add_parser("show", help="show what is configured (never a secret)")
     test = actions.add_parser("test", help="send a test message now", parents=[common])
@@ -112,7 +117,9 @@ def _set(args: argparse.Namespace) -> int:
         user=user,
         from_address=args.from_address or (current_smtp.from_address if current_smtp else user),
         security=security,
+        allow_unencrypted=args.allow_unencrypted,
     )
+    setup.check_smtp(smtp)  # before asking for a password it would refuse to use
     password = _read_secret(args, "SMTP password") if user else None
     saved = setup.save_smtp_credentials(smtp, password)
     print(f"Mail server {saved.host}:{saved.port} ({saved.security.value}) saved", end="")

@@ -18,7 +18,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         help="load deterministic demo data into an empty database",
         parents=[common],
     )
-    demo.add_argument("--patients", type=positive, default=3000)
+    demo.add_argument("--patients", type=positive, default=16500)  # DemoSpec's default
     demo.add_argument("--months", type=positive, default=24)
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument(

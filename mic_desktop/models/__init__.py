@@ -25,6 +25,7 @@ from mic_desktop.models.billing import (
     PaymentMethod,
 )
 from mic_desktop.models.clinic_settings import ClinicSettings
+from mic_desktop.models.dicom import DicomDevice, PerformedProcedureStep, StepStatus
 from mic_desktop.models.facility import (
     Closure,
     Modality,
@@ -43,6 +44,7 @@ from mic_desktop.models.notification import (
 )
 from mic_desktop.models.patient import Patient, ReferringDoctor, Sex
 from mic_desktop.models.radiologist_schedule import RadiologistAvailability, RadiologistLeave
+from mic_desktop.models.replies import InboundSmsCursor, ReplyAction, SmsReply
 from mic_desktop.models.report import (
     CriticalFinding,
     IdentityCheck,
@@ -55,6 +57,15 @@ from mic_desktop.models.report import (
     ReportStatus,
 )
 from mic_desktop.models.staff import Role, StaffUser
+from mic_desktop.models.waitlist import (
+    FreedSlot,
+    FreedSlotStatus,
+    OfferStatus,
+    TimeOfDay,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
 
 __all__ = [
     "SLOT_RELEASING_STATUSES",
@@ -75,13 +86,18 @@ __all__ = [
     "CompletedDay",
     "CoverageRule",
     "CriticalFinding",
+    "DicomDevice",
     "DocumentCounter",
+    "FreedSlot",
+    "FreedSlotStatus",
     "IdentityCheck",
+    "InboundSmsCursor",
     "MedicalAidClaim",
     "MedicalAidPlan",
     "MedicalAidScheme",
     "Modality",
     "NotificationTemplate",
+    "OfferStatus",
     "OutboxMessage",
     "OutboxStatus",
     "Patient",
@@ -89,9 +105,11 @@ __all__ = [
     "Payment",
     "PaymentDay",
     "PaymentMethod",
+    "PerformedProcedureStep",
     "RadiologistAvailability",
     "RadiologistLeave",
     "ReferringDoctor",
+    "ReplyAction",
     "Report",
     "ReportAccessAction",
     "ReportAccessLog",
@@ -106,6 +124,12 @@ __all__ = [
     "ScanType",
     "ScanTypePrice",
     "Sex",
+    "SmsReply",
     "StaffUser",
+    "StepStatus",
+    "TimeOfDay",
     "Urgency",
+    "WaitlistEntry",
+    "WaitlistOffer",
+    "WaitlistStatus",
 ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -100,6 +101,12 @@ class Appointment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # The SEQUENCE of the appointment's calendar event (.ics): up by one at every move.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # DICOM Study Instance UID, made once by the database (under the clinic's UID root).
+    study_instance_uid: Mapped[str] = mapped_column(
+        String(64), unique=True, server_default=text("mic_study_instance_uid()")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     patient: Mapped[Patient] = relationship()
@@ -128,6 +135,8 @@ class AppointmentStatusChange(Base):
     changed_at: Mapped[dt.datetime] = created_at_column()
     reason: Mapped[str | None] = mapped_column(Text)
     workstation: Mapped[str | None] = mapped_column(String(64))
+    # A move reported by a scanner over DICOM (MPPS): "CT 1 (CT1)", room and AE title.
+    changed_by_modality: Mapped[str | None] = mapped_column(String(120))
 
     appointment: Mapped[Appointment] = relationship(back_populates="history")
 

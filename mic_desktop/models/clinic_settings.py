@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -19,6 +20,8 @@ class ClinicSettings(Base):
         CheckConstraint("report_pdf_max_mb BETWEEN 1 AND 200", name="report_pdf_max_mb"),
         CheckConstraint("backup_keep BETWEEN 1 AND 365", name="backup_keep"),
         CheckConstraint("check_in_minutes_before BETWEEN 0 AND 1440", name="check_in_window"),
+        CheckConstraint("dicom_port BETWEEN 1 AND 65535", name="dicom_port"),
+        CheckConstraint("waitlist_offer_minutes BETWEEN 5 AND 1440", name="waitlist_offer"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -48,6 +51,22 @@ class ClinicSettings(Base):
     )
     backup_keep: Mapped[int] = mapped_column(default=14, server_default=text("14"))
     backup_schedule_since: Mapped[dt.datetime | None]
+    # A slot offered to a waitlisted patient waits this long for YES before the next.
+    waitlist_offer_minutes: Mapped[int] = mapped_column(default=30, server_default=text("30"))
+    # DICOM worklist/MPPS: the PC that runs the service (None: off), its AE title and
+    # port, whether unknown calling AE titles are let in, and the root of the UIDs made.
+    dicom_workstation: Mapped[str | None] = mapped_column(String(64))
+    dicom_ae_title: Mapped[str] = mapped_column(
+        String(16), default="MIC_RIS", server_default="MIC_RIS"
+    )
+    dicom_port: Mapped[int] = mapped_column(default=11112, server_default=text("11112"))
+    dicom_allow_any_ae: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    dicom_uid_root: Mapped[str] = mapped_column(String(44), default=lambda: new_uid_root())
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+def new_uid_root() -> str:
+    """A DICOM UID root of the clinic's own, derived from a random UUID (``2.25.<int>``)."""
+    return f"2.25.{uuid.uuid4().int}"

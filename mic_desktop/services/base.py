@@ -16,6 +16,7 @@ from mic_desktop.models import Role
 from mic_desktop.services import audit
 from mic_desktop.services.clock import Clock, utc_now
 from mic_desktop.services.errors import PermissionDeniedError
+from mic_desktop.services.text_checks import refuse_unstorable_text  # noqa: F401 (a flush guard)
 
 if TYPE_CHECKING:
     from mic_desktop.services.accounts.auth import StaffAccount

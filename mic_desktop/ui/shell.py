@@ -20,6 +20,7 @@ from mic_desktop.services.clinic import ClinicInfo
 from mic_desktop.services.clock import Clock, utc_now
 
 from .common.change_password import ChangePasswordDialog
+from .common.dicom_service import DicomServiceJob
 from .common.errors import describe_error
 from .common.login import DemoAccountLike, LoginWindow
 from .common.notification_jobs import NotificationJobs, check_clock
@@ -80,6 +81,8 @@ class Shell(QObject):
         super().__init__(parent)
         # The reminder/outbox jobs run while someone is logged in (never on the demo).
         self.notifications = NotificationJobs(self) if run_notifications else None
+        # So does the scanners' DICOM service, on the one PC the manager chose for it.
+        self.dicom = DicomServiceJob(self) if run_notifications else None
         self._database = database
         self._clock = clock
         self._workstation = workstation
@@ -163,6 +166,8 @@ class Shell(QObject):
         check_clock(session, window)
         if self.notifications is not None and not session.is_demo:
             self.notifications.start(session)
+        if self.dicom is not None:
+            self.dicom.start(session)
         self.role_window_opened.emit(window)
 
     def logout(self) -> None:
@@ -189,6 +194,8 @@ class Shell(QObject):
         window.deleteLater()
         if self.notifications is not None:
             self.notifications.stop()
+        if self.dicom is not None:
+            self.dicom.stop()
         if session is not None:
             self._record_logout(session.account)
             session.close()

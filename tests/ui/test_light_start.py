@@ -62,3 +62,23 @@ def test_the_probe_sees_a_heavy_import(db_url: URL, staff: object) -> None:
     report = json.loads([x for x in done.stdout.splitlines() if x.startswith("{")][-1])
     assert "matplotlib" in report["heavy"]
     assert "mic_desktop.ui.manager.window" in report["heavy"]
+
+
+def test_the_role_windows_load_without_pdf_reading_sms_or_the_icon_library() -> None:
+    """pypdf (about 20 MiB) loads with the first PDF read, Twilio with the SMS settings or
+    the first SMS; the icons never need qtawesome itself (memory of a logged-in window)."""
+    code = (
+        "import sys; import mic_desktop.ui.manager.window, mic_desktop.ui.reception.window, "
+        "mic_desktop.ui.radiologist.window, mic_desktop.ui.common.workstation_actions; "
+        "print(sorted(m for m in ('pypdf', 'twilio', 'qtawesome') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt, QTime
 from pytestqt.qtbot import QtBot
 
@@ -275,6 +276,36 @@ def test_audit_log_filters_pages_and_exports(
     lines = (tmp_path / "audit.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("When,Person,Username,Action")
     assert len(lines) == 2 and "staff_disabled" in lines[1]
+
+
+def test_audit_log_reads_as_sentences_with_details_and_exports_pdf(
+    qtbot: QtBot,
+    window: ManagerWindow,
+    database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    other = StaffService(database.session_factory, actor=None, workstation="desk-2")
+    other.change_role("radiologist1", "reception")
+    page = open_page(qtbot, window, "audit")
+    qtbot.waitUntil(lambda: page.result is not None and page.action.count() > 1)
+    page.action.setCurrentIndex(page.action.findData("staff_role_changed"))
+    qtbot.mouseClick(page.search_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not None and page.result.total == 1)
+    entry = page.model.rows()[0]
+    assert entry.sentence.startswith("Changed the role of Test Radiologist from radiologist")
+    what = page.model.index(0, 2)
+    assert page.model.data(what) == entry.sentence  # the sentence, not the JSON
+    assert page.selected_entry() == entry  # the first row is selected: its details show
+    assert page.details.heading.text() == entry.sentence
+    assert page.details.changes.rowCount() == len(entry.changes) >= 1
+    assert '"username": "radiologist1"' in page.details.raw.toPlainText()
+
+    monkeypatch.setattr(files, "choose_save_path", lambda *a: tmp_path / "audit.pdf")
+    qtbot.mouseClick(page.pdf_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.notice.text().startswith("Saved"))
+    text = " ".join((p.extract_text() or "") for p in PdfReader(str(tmp_path / "audit.pdf")).pages)
+    assert "Changed the role of Test Radiologist" in " ".join(text.split())
 
 
 # -- backup --------------------------------------------------------------------------------

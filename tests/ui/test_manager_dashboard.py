@@ -94,7 +94,13 @@ def test_every_chart_tab_shows_its_chart_definition_and_numbers(
                 assert view.model().index(0, 0).data() == first.formatted()[0][0]
     assert drawn >= 5  # two months of the demo clinic fill most charts
     figures = [box.caption.text() for box in page.figures]
-    assert figures[:3] == ["Appointments", "Completion rate", "No-show rate"]
+    assert figures[:4] == [
+        "Appointments to date",
+        "Booked ahead",
+        "Completion rate",
+        "No-show rate",
+    ]
+    assert " vs " in page.figures[0].note.text()  # the span compared, like with like
 
 
 def test_an_empty_period_says_no_data_on_every_chart(qtbot: QtBot, window: ManagerWindow) -> None:
@@ -314,3 +320,33 @@ def test_screenshots_of_the_dialogs(qtbot: QtBot, window: ManagerWindow) -> None
     page.dialog.grab().save(str(SCREENSHOTS / "manager-dialog-coverage-rule.png"))
     page.dialog.reject()
     assert (SCREENSHOTS / "manager-dialog-coverage-rule.png").exists()
+
+
+def test_last_month_and_rates_with_their_denominators_on_hover(
+    qtbot: QtBot, window: ManagerWindow
+) -> None:
+    page = open_dashboard(qtbot, window)
+    page.period_box.setCurrentIndex(page.period_box.findData(PeriodKind.LAST_MONTH))
+    qtbot.waitUntil(
+        lambda: (
+            page.busy.isHidden()
+            and page.dashboard is not None
+            and page.dashboard.period.kind is PeriodKind.LAST_MONTH
+        ),
+        timeout=15_000,
+    )
+    assert page.dashboard.period.label == "October 2026"  # the demo's today: 18 Nov 2026
+    # two months of demo data: nothing a year earlier to compare with, and it says so
+    assert page.figures[0].note.text() == "1–31 Oct vs 1–31 Oct 2025: none to compare with"
+    panel = show_tab(qtbot, page, "attendance")
+    canvas = panel.canvas
+    qtbot.waitUntil(lambda: canvas.drawn_chart is page.dashboard.attendance, timeout=15_000)
+    zones = canvas.hover
+    assert len(zones) == 31  # one per day, over the plotted area
+    ratio = canvas.devicePixelRatioF()
+    first = zones[1]  # Fri 2 Oct
+    x = (first.left + first.right) / 2 / ratio
+    y = (first.top + first.bottom) / 2 / ratio
+    text = canvas.hover_text(x, y)
+    assert text.startswith("Fri 2 Oct: completion ") and " due = " in text
+    assert canvas.hover_text(1, 1) == ""  # outside the plot: no tooltip

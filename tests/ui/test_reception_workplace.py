@@ -115,7 +115,11 @@ def test_register_book_confirm_check_in_pay_and_receipt(
     assert isinstance(dialog, PatientDialog)
     qtbot.keyClicks(dialog.last_name, "Zvobgo")
     qtbot.keyClick(dialog.last_name, Qt.Key.Key_Return)
+    assert dialog.errors["date_of_birth"].isVisible()  # it starts empty: no guessed default
+    qtbot.keyClicks(dialog.date_of_birth.edit, "15061985")
+    qtbot.keyClick(dialog.last_name, Qt.Key.Key_Return)
     settle(qtbot)
+    assert dialog.date_of_birth.text() == "15/06/1985"
     assert dialog.errors["first_name"].isVisible()
     qtbot.keyClicks(dialog.first_name, "Tariro")
     qtbot.keyClicks(dialog.phone, "077 234 5678")
@@ -194,7 +198,12 @@ def test_late_cancel_needs_a_managers_password(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, slot.room_id, slot.start_at, radiologist_id=slot.radiologist_id
+            patient.id,
+            scan.id,
+            slot.room_id,
+            slot.start_at,
+            radiologist_id=slot.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     assert booking.is_late_cancellation(details.id)
@@ -235,7 +244,12 @@ def test_book_updates_when_another_desk_books(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, slot.room_id, slot.start_at, radiologist_id=slot.radiologist_id
+            patient.id,
+            scan.id,
+            slot.room_id,
+            slot.start_at,
+            radiologist_id=slot.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     assert details.id not in before
@@ -246,7 +260,9 @@ def test_returning_patient_into_next_free_slot_in_few_keys(
     qtbot: QtBot, reception: ReceptionWindow, demo: Database, clock: Clock
 ) -> None:
     _, _, patients = other_desk(demo, clock)
-    target = patients.search("mo")[0]
+    # Self-paying: a plan may want a pre-authorisation number, which takes more keys.
+    names = ("mo", "ch", "ma", "mu", "ta", "ru")
+    target = next(p for n in names for p in patients.search(n) if p.plan_name is None)
     home = reception.home
     presses = 0
 
@@ -316,7 +332,12 @@ def test_drag_a_block_to_reschedule(
     patient = patients.search("mo")[0]
     details = booking.book(
         BookingRequest(
-            patient.id, scan.id, first.room_id, first.start_at, radiologist_id=first.radiologist_id
+            patient.id,
+            scan.id,
+            first.room_id,
+            first.start_at,
+            radiologist_id=first.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
         )
     )
     book = reception.home.book
@@ -621,6 +642,12 @@ def test_slip_day_sheet_history_messages_and_refund(
     assert not pay.tendered.isVisible()
     pay.amount.setText("50.00")
     qtbot.keyClicks(pay.reference, "SLIP-1")
+    # The co-payment is charged once the scan is done: nothing is owed yet, so it asks first.
+    assert pay.owed() is not None and pay.owed() <= 0
+    assert pay.take_button.text().replace("&", "") == "Take USD 50.00 as credit…"
+    qtbot.mouseClick(pay.take_button, Qt.MouseButton.LeftButton)
+    assert pay.credit_question.isVisible() and "Nothing is owed" in pay.credit_question.text()
+    assert pay.last_result is None
     qtbot.mouseClick(pay.take_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: pay.last_result is not None)
     settle(qtbot)

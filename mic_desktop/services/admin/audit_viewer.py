@@ -1,8 +1,11 @@
 """The manager's audit log viewer: who did what to which record, when, from which PC.
 
-Filters (person, action, record, days in the clinic's time zone) become one SQL
-query, newest first, a page at a time; the CSV export writes every matching row
-(up to :data:`MAX_EXPORT_ROWS`) and is itself written to the audit log.
+Filters (person, patient, booking reference, action, record, days in the clinic's time
+zone) become one SQL query, newest first, a page at a time. Each entry reads as a
+sentence with the names a manager knows (:mod:`.audit_sentences`, :mod:`.audit_names`)
+and the fields an edit changed, before and after; the raw details stay available. The
+CSV and PDF exports write every matching row (up to :data:`MAX_EXPORT_ROWS`) and are
+themselves written to the audit log.
 """
 
 from __future__ import annotations
@@ -14,12 +17,21 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, and_, cast, func, or_, select
 
-from mic_desktop.models import AuditLog, StaffUser
+from mic_desktop.models import Appointment, AuditLog, Patient, Payment, Report, StaffUser
+from mic_desktop.services.admin.audit_names import AuditNames, load_names
+from mic_desktop.services.admin.audit_sentences import (
+    FieldChange,
+    field_changes,
+    readable,
+    sentence,
+)
 from mic_desktop.services.base import ManagerService
+from mic_desktop.services.documents.audit_pdf import AuditPdfLine, render_audit_pdf
+from mic_desktop.services.documents.letterhead import load_letterhead
 from mic_desktop.services.errors import ValidationError
-from mic_desktop.services.formats import local_day_bounds
+from mic_desktop.services.formats import format_date, local_day_bounds
 from mic_desktop.services.records import clinic_zone
 
 MAX_PAGE_SIZE = 500
@@ -38,6 +50,8 @@ class AuditQuery:
     entity_id: str | None = None
     first_day: dt.date | None = None
     last_day: dt.date | None = None
+    patient: str | None = None  # part of the name, or the MRN
+    reference: str | None = None  # a booking reference: A0004919
 
 
 @dataclass(frozen=True)
@@ -52,10 +66,21 @@ class AuditEntry:
     entity_id: str | None
     details: dict[str, Any] = field(hash=False, compare=False)
     workstation: str | None = None
+    sentence: str = ""  # what happened, with the names a manager knows
+    changes: tuple[FieldChange, ...] = ()  # an edit's fields, before and after
 
     @property
     def details_text(self) -> str:
         return json.dumps(self.details, ensure_ascii=False, sort_keys=True) if self.details else ""
+
+    @property
+    def details_pretty(self) -> str:
+        """The raw details, indented, for the details view."""
+        return json.dumps(self.details, ensure_ascii=False, sort_keys=True, indent=2)
+
+    @property
+    def changes_text(self) -> str:
+        return "; ".join(f"{c.field}: {c.before} → {c.after}" for c in self.changes)
 
 
 @dataclass(frozen=True)
@@ -90,7 +115,8 @@ class AuditLogService(ManagerService):
             rows = session.execute(
                 _entries_query(where).offset(page * page_size).limit(page_size)
             ).all()
-        return AuditPage(tuple(_entry(row, zone) for row in rows), total, page, page_size)
+            names = load_names(session, rows, zone)
+        return AuditPage(tuple(_entry(row, zone, names) for row in rows), total, page, page_size)
 
     def actions(self) -> list[str]:
         """Every action the log holds, for the filter's list."""
@@ -134,42 +160,66 @@ class AuditLogService(ManagerService):
                 "Record id",
                 "Details",
                 "Workstation",
+                "What",
+                "Changes",
             ]
         )
+        for entry in self._export_entries(query, "csv"):
+            writer.writerow(
+                [
+                    _safe(value)
+                    for value in (
+                        f"{entry.at:%Y-%m-%d %H:%M:%S}",
+                        entry.person,
+                        entry.username or "",
+                        entry.action,
+                        entry.entity or "",
+                        entry.entity_id or "",
+                        entry.details_text,
+                        entry.workstation or "",
+                        entry.sentence,
+                        entry.changes_text,
+                    )
+                ]
+            )
+        return output.getvalue()
+
+    def export_pdf(self, query: AuditQuery) -> bytes:
+        """Every matching entry, newest first, as a printed list; the export is audited."""
+        entries = self._export_entries(query, "pdf")
+        with self._sessions() as session:
+            letterhead = load_letterhead(session)
+        lines = [
+            AuditPdfLine(
+                f"{format_date(entry.at.date())} {entry.at:%H:%M:%S}",
+                entry.person,
+                entry.workstation or "",
+                entry.sentence,
+                tuple((c.field, c.before, c.after) for c in entry.changes),
+            )
+            for entry in entries
+        ]
+        filters = _filter_text(query)
+        described = (
+            ", ".join(f"{readable(k).lower()} {v}" for k, v in filters.items()) or "no filter"
+        )
+        return render_audit_pdf(lines, letterhead, filter_text=described, printed_at=self._clock())
+
+    def _export_entries(self, query: AuditQuery, kind: str) -> list[AuditEntry]:
         with self._sessions.begin() as session:
             zone = clinic_zone(session)
             where = _conditions(query, zone)
-            count = 0
-            result = session.execute(
-                _entries_query(where).limit(MAX_EXPORT_ROWS),
-                execution_options={"yield_per": 2000},
-            )
-            for row in result:
-                entry = _entry(row, zone)
-                writer.writerow(
-                    [
-                        _safe(value)
-                        for value in (
-                            f"{entry.at:%Y-%m-%d %H:%M:%S}",
-                            entry.person,
-                            entry.username or "",
-                            entry.action,
-                            entry.entity or "",
-                            entry.entity_id or "",
-                            entry.details_text,
-                            entry.workstation or "",
-                        )
-                    ]
-                )
-                count += 1
+            rows = session.execute(_entries_query(where).limit(MAX_EXPORT_ROWS)).all()
+            names = load_names(session, rows, zone)
+            entries = [_entry(row, zone, names) for row in rows]
             self._audit(
                 session,
                 "audit_log_exported",
                 "audit_log",
                 None,
-                {"rows": count, "filter": _filter_text(query)},
+                {"rows": len(entries), "format": kind, "filter": _filter_text(query)},
             )
-        return output.getvalue()
+        return entries
 
 
 def _conditions(query: AuditQuery, zone) -> list[Any]:  # type: ignore[no-untyped-def]
@@ -184,6 +234,10 @@ def _conditions(query: AuditQuery, zone) -> list[Any]:  # type: ignore[no-untype
         where.append(AuditLog.entity == query.entity)
     if query.entity_id and query.entity_id.strip():
         where.append(AuditLog.entity_id == query.entity_id.strip())
+    if query.patient and query.patient.strip():
+        where.append(_about_patient(query.patient.strip()))
+    if query.reference and query.reference.strip():
+        where.append(_about_booking(query.reference.strip().upper()))
     if query.first_day and query.last_day and query.last_day < query.first_day:
         raise ValidationError("The last day is before the first.", "last_day")
     if query.first_day:
@@ -213,7 +267,39 @@ def _entries_query(where: list[Any]) -> Select:  # type: ignore[type-arg]
     )
 
 
-def _entry(row: Any, zone) -> AuditEntry:  # type: ignore[no-untyped-def]
+def _about_patient(text: str) -> Any:
+    """Entries about the patients whose MRN is ``text`` or whose name contains it."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full_name = Patient.first_name + " " + Patient.last_name
+    patients = select(Patient.id).where(or_(Patient.mrn == text, full_name.ilike(pattern)))
+    appointments = select(Appointment.id).where(Appointment.patient_id.in_(patients))
+    return or_(
+        _entity_in("patient", patients),
+        _entity_in("appointment", appointments),
+        _entity_in("payment", select(Payment.id).where(Payment.patient_id.in_(patients))),
+        _entity_in("report", select(Report.id).where(Report.appointment_id.in_(appointments))),
+    )
+
+
+def _about_booking(reference: str) -> Any:
+    """Entries about the appointment with booking reference ``reference``."""
+    appointments = select(Appointment.id).where(Appointment.reference == reference)
+    return or_(
+        _entity_in("appointment", appointments),
+        _entity_in("report", select(Report.id).where(Report.appointment_id.in_(appointments))),
+        AuditLog.details["reference"].astext == reference,
+        AuditLog.details["appointment"].astext == reference,
+    )
+
+
+def _entity_in(entity: str, ids: Select) -> Any:  # type: ignore[type-arg]
+    found = ids.subquery()
+    keys = select(cast(next(iter(found.c)), String))
+    return and_(AuditLog.entity == entity, AuditLog.entity_id.in_(keys))
+
+
+def _entry(row: Any, zone, names: AuditNames) -> AuditEntry:  # type: ignore[no-untyped-def]
+    details = row.details or {}
     return AuditEntry(
         id=row.id,
         at=row.at.astimezone(zone),
@@ -223,8 +309,10 @@ def _entry(row: Any, zone) -> AuditEntry:  # type: ignore[no-untyped-def]
         action=row.action,
         entity=row.entity,
         entity_id=row.entity_id,
-        details=row.details or {},
+        details=details,
         workstation=row.workstation,
+        sentence=sentence(row.action, row.entity, row.entity_id, details, names, row.username),
+        changes=field_changes(details),
     )
 
 

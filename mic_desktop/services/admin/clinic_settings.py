@@ -26,6 +26,7 @@ from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.live import LiveChannel, notify
 from mic_desktop.services.patients.contact_details import normalise_email, normalise_phone
 from mic_desktop.services.records import check_version, clinic_settings
+from mic_desktop.services.text_checks import ADDRESS_MAX, check_text
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_LOGO_BYTES = 1024 * 1024
@@ -53,6 +54,7 @@ class ClinicSettingsForm:
     report_overdue_hours: int
     critical_escalation_minutes: int
     check_in_minutes_before: int = 120
+    waitlist_offer_minutes: int = 30  # how long a waitlist offer waits for YES
 
 
 @dataclass(frozen=True)
@@ -117,9 +119,12 @@ def validate(form: ClinicSettingsForm) -> ClinicSettingsForm:
     name = form.name.strip()
     if not name or len(name) > 120:
         raise ValidationError("Enter the clinic's name (120 characters at most).", "name")
-    address = "\n".join(line.strip() for line in form.address.strip().splitlines())
-    if len(address) > 500:
-        raise ValidationError("The address is too long (500 characters at most).", "address")
+    address = check_text(form.address, "address", "The address")
+    address = "\n".join(line.strip() for line in address.strip().splitlines())
+    if len(address) > ADDRESS_MAX:
+        raise ValidationError(
+            f"The address is too long ({ADDRESS_MAX} characters at most).", "address"
+        )
     region = form.phone_region.strip().upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError("Choose the country of the clinic's phone numbers.", "phone_region")
@@ -185,6 +190,13 @@ def validate(form: ClinicSettingsForm) -> ClinicSettingsForm:
         "check_in_minutes_before",
         "Check-in opens 0 to 1440 minutes before the appointment.",
     )
+    _between(
+        form.waitlist_offer_minutes,
+        5,
+        1440,
+        "waitlist_offer_minutes",
+        "A waitlist offer waits 5 to 1440 minutes for the patient's YES.",
+    )
     return ClinicSettingsForm(
         name=name,
         address=address,
@@ -202,6 +214,7 @@ def validate(form: ClinicSettingsForm) -> ClinicSettingsForm:
         report_overdue_hours=form.report_overdue_hours,
         critical_escalation_minutes=form.critical_escalation_minutes,
         check_in_minutes_before=form.check_in_minutes_before,
+        waitlist_offer_minutes=form.waitlist_offer_minutes,
     )
 
 

@@ -3,9 +3,11 @@
 :func:`appointment_counts` reads the daily roll-up (:class:`AppointmentDay`, kept by
 triggers in the transaction of every change) once per dashboard: the period's days,
 the days a year earlier moved onto this period's calendar, and today's appointments
-whose start has passed (the roll-up knows the day, not the time, and "due" turns at
-the current minute). The three charts are built from those sums, counting what
-:mod:`.counting` defines.
+whose start has passed, here and on the matching day of the comparison period (the
+roll-up knows the day, not the time, and "to date" turns at the current minute). The
+three charts are built from those sums, counting what :mod:`.counting` defines; a
+comparison counts the same elapsed span on both sides, and bookings still ahead are
+a figure of their own.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Date, DateTime, cast, func, literal, select, union_all
+from sqlalchemy import Date, DateTime, Select, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from mic_desktop.models import Appointment, AppointmentDay, AppointmentStatus, Modality, ScanType
@@ -29,6 +31,7 @@ from mic_desktop.services.analytics.appointment_results import (
 from mic_desktop.services.analytics.counting import (
     CANCELLED,
     DEFINITION_APPOINTMENTS,
+    DEFINITION_BOOKED_AHEAD,
     DEFINITION_COMPLETION_RATE,
     DEFINITION_DUE,
     DEFINITION_LATE_CANCELLATION_RATE,
@@ -38,7 +41,7 @@ from mic_desktop.services.analytics.counting import (
     counts_as_appointment,
 )
 
-PERIOD, EARLIER, TODAY_DUE = "period", "earlier", "today"
+PERIOD, EARLIER, TODAY_DUE, EARLIER_TODAY = "period", "earlier", "today", "earlier_today"
 COMPLETED = AppointmentStatus.COMPLETED.value
 NO_SHOW = AppointmentStatus.NO_SHOW.value
 
@@ -47,12 +50,13 @@ NO_SHOW = AppointmentStatus.NO_SHOW.value
 class CountRow:
     """Appointments of one bucket, scan type, status and late cancellation, from one part."""
 
-    part: str  # PERIOD, EARLIER (moved onto the period's calendar) or TODAY_DUE
+    part: str  # PERIOD, EARLIER (moved onto the period's calendar), TODAY_DUE, EARLIER_TODAY
     bucket: dt.date
     scan_type_id: int
     status: str
     is_late_cancellation: bool
-    due: bool  # PERIOD rows: a day before today, so every start has passed
+    due: bool  # PERIOD and EARLIER rows: (moved onto) a day before today: every start passed
+    begun: bool  # (moved onto) today or a day before
     appointments: int
 
 
@@ -68,7 +72,9 @@ def appointment_counts(session: Session, ctx: QueryContext) -> AppointmentCounts
     period, earlier = ctx.period, ctx.period.year_earlier()
     years, days = period.comparison_shift[1], period.comparison_shift[0]
     rollup = AppointmentDay
-    today = cast(func.timezone(ctx.tz, literal(ctx.now)), Date)
+    today_day = ctx.now.astimezone(ctx.zone).date()
+    today = literal(today_day, Date)
+    forward = func.make_interval(years, 0, 0, days)
 
     def bucket(local: object) -> object:
         return ctx.bucket_of(local).label("bucket")  # type: ignore[arg-type]
@@ -80,33 +86,48 @@ def appointment_counts(session: Session, ctx: QueryContext) -> AppointmentCounts
         rollup.status,
         rollup.is_late_cancellation,
         (rollup.day < today).label("due"),
+        (rollup.day <= today).label("begun"),
         rollup.appointments,
     ).where(rollup.day.between(period.first_day, period.last_day))
     # Moved forward onto this period's calendar, so it falls in the matching bucket.
+    moved = cast(rollup.day, DateTime) + forward
     a_year_earlier = select(
         literal(EARLIER),
-        bucket(cast(rollup.day, DateTime) + func.make_interval(years, 0, 0, days)),
+        bucket(moved),
         rollup.scan_type_id,
         rollup.status,
         rollup.is_late_cancellation,
-        literal(False),
+        cast(moved, Date) < today,
+        cast(moved, Date) <= today,
         rollup.appointments,
     ).where(rollup.day.between(earlier.first_day, earlier.last_day), rollup.status != CANCELLED)
-    due_today = select(
-        literal(TODAY_DUE),
-        bucket(ctx.local(Appointment.start_at)),
-        Appointment.scan_type_id,
-        Appointment.status,
-        Appointment.is_late_cancellation,
-        literal(True),
-        literal(1),
-    ).where(
-        Appointment.start_at >= func.timezone(ctx.tz, cast(today, DateTime)),
-        Appointment.start_at < ctx.now,
-        counts_as_appointment(),
-        today.between(period.first_day, period.last_day),
+    running = period.first_day <= today_day <= period.last_day
+
+    def started_today(part: str, day: dt.date, until: dt.datetime, shift: object) -> Select:  # type: ignore[type-arg]
+        return select(
+            literal(part),
+            bucket(ctx.local(Appointment.start_at) + shift),  # type: ignore[operator]
+            Appointment.scan_type_id,
+            Appointment.status,
+            Appointment.is_late_cancellation,
+            literal(True),
+            literal(True),
+            literal(1),
+        ).where(
+            Appointment.start_at >= dt.datetime.combine(day, dt.time(), ctx.zone),
+            Appointment.start_at < until,
+            counts_as_appointment(),
+            literal(running),
+        )
+
+    due_today = started_today(TODAY_DUE, today_day, ctx.now, func.make_interval())
+    due_earlier_today = started_today(
+        EARLIER_TODAY,
+        period.earlier_day(today_day),
+        period.earlier_instant(ctx.now, ctx.zone),
+        forward,
     )
-    parts = union_all(in_period, a_year_earlier, due_today).subquery()
+    parts = union_all(in_period, a_year_earlier, due_today, due_earlier_today).subquery()
     keys = (
         parts.c.part,
         parts.c.bucket,
@@ -114,6 +135,7 @@ def appointment_counts(session: Session, ctx: QueryContext) -> AppointmentCounts
         parts.c.status,
         parts.c.is_late_cancellation,
         parts.c.due,
+        parts.c.begun,
     )
     query = select(*keys, func.sum(parts.c.appointments)).group_by(*keys)
     if ctx.modality_id is not None:
@@ -135,22 +157,41 @@ def appointment_counts(session: Session, ctx: QueryContext) -> AppointmentCounts
 def volume_chart(ctx: QueryContext, counts: AppointmentCounts) -> VolumeChart:
     period = ctx.period
     earlier = period.year_earlier()
-    totals: dict[tuple[dt.date, bool], int] = defaultdict(int)
+    today = ctx.now.astimezone(ctx.zone).date()
+    totals: dict[tuple[dt.date, str], int] = defaultdict(int)
     for row in counts.rows:
-        if row.part == EARLIER:
-            totals[row.bucket, True] += row.appointments
-        elif row.part == PERIOD and row.status != CANCELLED:
-            totals[row.bucket, False] += row.appointments
+        if row.status == CANCELLED:
+            continue
+        totals[row.bucket, "booked"] += row.appointments if row.part == PERIOD else 0
+        totals[row.bucket, "earlier"] += row.appointments if row.part == EARLIER else 0
+        if row.part == TODAY_DUE or (row.part == PERIOD and row.due):
+            totals[row.bucket, "to_date"] += row.appointments
+        if row.part == EARLIER_TODAY or (row.part == EARLIER and row.due):
+            totals[row.bucket, "earlier_to_date"] += row.appointments
     points = tuple(
-        VolumePoint(start, label, totals.get((start, False), 0), totals.get((start, True), 0))
+        VolumePoint(
+            start,
+            label,
+            totals[start, "booked"],
+            totals[start, "earlier"],
+            totals[start, "to_date"] if start <= today else None,
+            totals[start, "earlier_to_date"],
+        )
         for start, label in bucket_labels(period)
     )
     definition = (
-        f"{DEFINITION_APPOINTMENTS}; compared with {period.comparison_label} "
-        f"({earlier.dates_label})"
+        f"{DEFINITION_APPOINTMENTS}; to date = started by now; change = to date against the "
+        f"same span of {period.comparison_label} ({period.span_label(today)}); "
+        f"{DEFINITION_BOOKED_AHEAD}"
     )
     return VolumeChart(
-        "Appointment volume", definition, period.bucket, earlier, period.comparison_label, points
+        "Appointment volume",
+        definition,
+        period.bucket,
+        earlier,
+        period.comparison_label,
+        points,
+        period.span_label(today),
     )
 
 
@@ -177,7 +218,7 @@ def popularity_chart(ctx: QueryContext, counts: AppointmentCounts) -> Popularity
 
 
 def attendance_chart(ctx: QueryContext, counts: AppointmentCounts) -> AttendanceChart:
-    buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0] * 7)
+    buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0] * 9)
     for row in counts.rows:
         sums, n, status = buckets[row.bucket], row.appointments, row.status
         cancelled = status == CANCELLED
@@ -188,11 +229,15 @@ def attendance_chart(ctx: QueryContext, counts: AppointmentCounts) -> Attendance
                 sums[6] += n if row.is_late_cancellation else 0
             else:
                 sums[1] += n
-        if not cancelled and (row.part == TODAY_DUE or (row.part == PERIOD and row.due)):
+            if row.begun:  # the late-cancellation rate's base: days that have begun
+                sums[7] += n
+                sums[8] += n if cancelled and row.is_late_cancellation else 0
+        settled_today = row.part == TODAY_DUE and status in (COMPLETED, NO_SHOW)
+        if not cancelled and (settled_today or (row.part == PERIOD and row.due)):
             sums[2] += n
             sums[3] += n if status == COMPLETED else 0
             sums[4] += n if status == NO_SHOW else 0
-    zeros = (0,) * 7
+    zeros = (0,) * 9
     points = tuple(
         AttendancePoint(start, label, *buckets.get(start, zeros))
         for start, label in bucket_labels(ctx.period)
@@ -227,4 +272,6 @@ _ATTENDANCE_COUNTS = (
     "no_shows",
     "cancelled",
     "late_cancellations",
+    "booked_so_far",
+    "late_so_far",
 )

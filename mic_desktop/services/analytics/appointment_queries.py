@@ -15,12 +15,35 @@ from sqlalchemy.orm import Session
 from mic_desktop.models import Appointment, Modality, Room, RoomOpeningHours
 from mic_desktop.services.analytics.appointment_results import RoomUtilisation, UtilisationChart
 from mic_desktop.services.analytics.counting import DEFINITION_UTILISATION, QueryContext, holds_slot
+from mic_desktop.services.analytics.periods import Period
 
 # -- room utilisation -----------------------------------------------------------------
 
 
 def utilisation_chart(session: Session, ctx: QueryContext) -> UtilisationChart:
+    """Up to today against the open hours up to today; the days ahead on their own."""
     period = ctx.period
+    today = ctx.now.astimezone(ctx.zone).date()
+    elapsed = period.elapsed(today)
+    rows = _room_minutes(session, ctx, elapsed) if elapsed is not None else []
+    ahead: dict[int, tuple[int, int]] = {}
+    if today < period.last_day:
+        after = Period.custom(max(today + dt.timedelta(days=1), period.first_day), period.last_day)
+        later = _room_minutes(session, ctx, after)
+        ahead = {row[0]: (row[3], row[4]) for row in later}
+        known = {row[0] for row in rows}
+        rows += [(*row[:3], 0, 0) for row in later if row[0] not in known]
+    span = elapsed.dates_label if elapsed is not None else "none yet"
+    return UtilisationChart(
+        "Room utilisation",
+        f"{DEFINITION_UTILISATION}; days up to today ({span}); the days ahead as booked ahead",
+        tuple(RoomUtilisation(*row, *ahead.get(row[0], (0, 0))) for row in rows),
+    )
+
+
+def _room_minutes(session: Session, ctx: QueryContext, period: Period) -> list[tuple]:  # type: ignore[type-arg]
+    """Per room: id, name, modality, open and booked minutes on the days of ``period``."""
+    start, end = period.bounds(ctx.zone)
     day = (
         func.generate_series(
             cast(literal(period.first_day), DateTime()),
@@ -46,9 +69,7 @@ def utilisation_chart(session: Session, ctx: QueryContext) -> UtilisationChart:
         .group_by(RoomOpeningHours.room_id)
         .subquery()
     )
-    overlap = func.least(Appointment.end_at, ctx.end) - func.greatest(
-        Appointment.start_at, ctx.start
-    )
+    overlap = func.least(Appointment.end_at, end) - func.greatest(Appointment.start_at, start)
     booked_minutes = (
         select(
             Appointment.room_id.label("room_id"),
@@ -56,10 +77,10 @@ def utilisation_chart(session: Session, ctx: QueryContext) -> UtilisationChart:
         )
         .where(
             holds_slot(),
-            Appointment.start_at < ctx.end,
-            Appointment.end_at > ctx.start,
+            Appointment.start_at < end,
+            Appointment.end_at > start,
             # Lets the start_at index bound the scan: no appointment lasts a day.
-            Appointment.start_at > ctx.start - dt.timedelta(days=1),
+            Appointment.start_at > start - dt.timedelta(days=1),
         )
         .group_by(Appointment.room_id)
         .subquery()
@@ -74,9 +95,4 @@ def utilisation_chart(session: Session, ctx: QueryContext) -> UtilisationChart:
         .where(or_(booked > 0, and_(Room.is_active, opened > 0)))
         .order_by(Room.sort_order, Room.name)
     )
-    rows = session.execute(ctx.by_modality(query, Room.modality_id)).all()
-    return UtilisationChart(
-        "Room utilisation",
-        DEFINITION_UTILISATION,
-        tuple(RoomUtilisation(*row) for row in rows),
-    )
+    return [tuple(row) for row in session.execute(ctx.by_modality(query, Room.modality_id))]

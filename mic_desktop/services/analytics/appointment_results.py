@@ -19,10 +19,26 @@ from mic_desktop.services.analytics.tables import Column, ColumnKind, Table, rat
 
 @dataclass(frozen=True)
 class VolumePoint:
+    """One bucket: every booking (not cancelled) and those started by now, against the
+    comparison period's same bucket, whole and up to the same point in time."""
+
     start: dt.date
     label: str
     appointments: int
     year_earlier: int
+    to_date: int | None = None  # None: the bucket has not begun
+    year_earlier_to_date: int = 0
+
+    @property
+    def booked_ahead(self) -> int:
+        return self.appointments - (self.to_date or 0)
+
+    @property
+    def change(self) -> float | None:
+        """To date against the same span a year earlier."""
+        if self.to_date is None:
+            return None
+        return relative_change(self.to_date, self.year_earlier_to_date)
 
 
 @dataclass(frozen=True)
@@ -32,43 +48,68 @@ class VolumeChart:
     definition: str
     bucket: Bucket
     comparison: Period
-    comparison_label: str  # "52 weeks earlier" or "same period a year earlier"
+    comparison_label: str  # "the same days 52 weeks earlier" or "the same dates a year earlier"
     points: tuple[VolumePoint, ...]
+    span: str = ""  # "1–3 Dec vs 1–3 Dec 2025": what the change compares
 
     @property
     def total(self) -> int:
+        """Every booking of the period that is not cancelled, started or not."""
         return sum(point.appointments for point in self.points)
+
+    @property
+    def to_date(self) -> int:
+        return sum(point.to_date or 0 for point in self.points)
+
+    @property
+    def booked_ahead(self) -> int:
+        return self.total - self.to_date
 
     @property
     def year_earlier_total(self) -> int:
         return sum(point.year_earlier for point in self.points)
 
     @property
+    def year_earlier_to_date(self) -> int:
+        return sum(point.year_earlier_to_date for point in self.points)
+
+    @property
     def change(self) -> float | None:
-        return relative_change(self.total, self.year_earlier_total)
+        """Like with like: to date against the same elapsed span of the comparison."""
+        return relative_change(self.to_date, self.year_earlier_to_date)
 
     @property
     def is_empty(self) -> bool:
         return self.total == 0 and self.year_earlier_total == 0
 
+    def hover_texts(self) -> tuple[str, ...]:
+        return tuple(
+            f"{p.label}: "
+            + (f"{p.to_date:,} to date" if p.to_date is not None else "not begun")
+            + f", {p.booked_ahead:,} booked ahead; a year earlier {p.year_earlier:,}"
+            for p in self.points
+        )
+
     @property
     def tables(self) -> tuple[Table, ...]:
         columns = (
             Column(self.bucket.label),
-            Column("Appointments", ColumnKind.COUNT),
-            Column("Year earlier", ColumnKind.COUNT),
+            Column("To date", ColumnKind.COUNT),
+            Column("Ahead", ColumnKind.COUNT),
+            Column("Year earlier", ColumnKind.COUNT),  # the same span, like with like
             Column("Change", ColumnKind.CHANGE),
         )
         rows = tuple(
             (
                 p.label,
-                p.appointments,
-                p.year_earlier,
-                relative_change(p.appointments, p.year_earlier),
+                p.to_date,
+                p.booked_ahead,
+                p.year_earlier_to_date if p.to_date is not None else None,
+                p.change,
             )
             for p in self.points
         )
-        total = ("Total", self.total, self.year_earlier_total, self.change)
+        total = ("Total", self.to_date, self.booked_ahead, self.year_earlier_to_date, self.change)
         return (Table(self.title, columns, rows, total),)
 
 
@@ -133,6 +174,8 @@ class AttendancePoint:
     no_shows: int
     cancelled: int
     late_cancellations: int
+    booked_so_far: int = 0  # bookings of the days begun by now (today included)
+    late_so_far: int = 0  # late cancellations among them
 
     @property
     def no_show_rate(self) -> float | None:
@@ -144,7 +187,8 @@ class AttendancePoint:
 
     @property
     def late_cancellation_rate(self) -> float | None:
-        return ratio(self.late_cancellations, self.booked)
+        """Of the bookings of days begun: a day ahead is no base yet (never a made-up 0 %)."""
+        return ratio(self.late_so_far, self.booked_so_far)
 
 
 @dataclass(frozen=True)
@@ -168,9 +212,9 @@ class AttendanceChart:
             Column("Completed", ColumnKind.COUNT),
             Column("No-shows", ColumnKind.COUNT),
             Column("Late cancellations", ColumnKind.COUNT),
-            Column("Completion rate", ColumnKind.PERCENT),
-            Column("No-show rate", ColumnKind.PERCENT),
-            Column("Late-cancellation rate", ColumnKind.PERCENT),
+            Column("Completion rate", ColumnKind.RATE),
+            Column("No-show rate", ColumnKind.RATE),
+            Column("Late-cancellation rate", ColumnKind.RATE),
         )
 
         def row(p: AttendancePoint) -> tuple[object, ...]:
@@ -179,14 +223,29 @@ class AttendanceChart:
                 p.due,
                 p.completed,
                 p.no_shows,
-                p.late_cancellations,
-                p.completion_rate,
-                p.no_show_rate,
-                p.late_cancellation_rate,
+                p.late_so_far,
+                (p.completed, p.due),
+                (p.no_shows, p.due),
+                (p.late_so_far, p.booked_so_far),
             )
 
         rows = tuple(row(point) for point in self.points)
         return (Table(self.title, columns, rows, row(self.total)),)
+
+    def hover_texts(self) -> tuple[str, ...]:
+        """Per bucket, the rates with their denominators (the chart's tooltips)."""
+        return tuple(
+            f"{p.label}: completion {_rate(p.completed, p.due, 'due')}; "
+            f"no-shows {_rate(p.no_shows, p.due, 'due')}; "
+            f"late cancellations {_rate(p.late_so_far, p.booked_so_far, 'bookings')}"
+            for p in self.points
+        )
+
+
+def _rate(part: int, whole: int, of: str) -> str:
+    if not whole:
+        return f"no data (0 {of})"
+    return f"{part:,} of {whole:,} {of} = {part / whole * 100:.1f} %"
 
 
 # -- room utilisation ------------------------------------------------------------------
@@ -197,12 +256,18 @@ class RoomUtilisation:
     room_id: int | None  # None: all rooms
     room: str
     modality: str
-    open_minutes: int
+    open_minutes: int  # the period's days up to today
     booked_minutes: int
+    ahead_open_minutes: int = 0  # the period's days after today
+    ahead_booked_minutes: int = 0
 
     @property
     def utilisation(self) -> float | None:
         return ratio(self.booked_minutes, self.open_minutes)
+
+    @property
+    def booked_ahead(self) -> float | None:
+        return ratio(self.ahead_booked_minutes, self.ahead_open_minutes)
 
 
 @dataclass(frozen=True)
@@ -220,23 +285,35 @@ class UtilisationChart:
             "",
             sum(row.open_minutes for row in self.rows),
             sum(row.booked_minutes for row in self.rows),
+            sum(row.ahead_open_minutes for row in self.rows),
+            sum(row.ahead_booked_minutes for row in self.rows),
         )
 
     @property
     def is_empty(self) -> bool:
-        return self.total.open_minutes == 0 and self.total.booked_minutes == 0
+        total = self.total
+        return not (total.open_minutes or total.booked_minutes or total.ahead_booked_minutes)
 
     @property
     def tables(self) -> tuple[Table, ...]:
         columns = (
             Column("Room"),
             Column("Modality"),
-            Column("Open", ColumnKind.HOURS),
+            Column("Open to date", ColumnKind.HOURS),
             Column("Booked", ColumnKind.HOURS),
             Column("Utilisation", ColumnKind.PERCENT),
+            Column("Booked ahead", ColumnKind.RATE),
         )
 
         def row(r: RoomUtilisation) -> tuple[object, ...]:
-            return (r.room, r.modality, r.open_minutes / 60, r.booked_minutes / 60, r.utilisation)
+            ahead = (r.ahead_booked_minutes / 60, r.ahead_open_minutes / 60)
+            return (
+                r.room,
+                r.modality,
+                r.open_minutes / 60,
+                r.booked_minutes / 60,
+                r.utilisation,
+                ahead if r.ahead_open_minutes else None,
+            )
 
         return (Table(self.title, columns, tuple(row(r) for r in self.rows), row(self.total)),)

@@ -41,6 +41,8 @@ ACCENT = "#2f6fa8"
 MUTED_TEXT = "#5f6b7a"
 GRID = "#e3e7ec"
 COMPARISON = "#8a94a0"
+AHEAD = "#c4d7ea"  # booked ahead: the accent, lighter
+BUCKETS = "buckets"  # the label of axes whose x positions are the chart's buckets
 OTHER = "#b8bec6"
 NOT_LINKED = "#d9dde2"
 # Muted, distinct from the status hues (no pure blue, green, amber, purple or red).
@@ -115,6 +117,7 @@ def _wrap(text: str, figure: Figure) -> str:
 
 def bucket_axis(ax: Axes, labels: Sequence[str]) -> None:
     """Bucket labels along x, thinned to what the axes' width can hold."""
+    ax.set_label(BUCKETS)
     years = {label[-4:] for label in labels}
     if len(years) == 1 and all(label[-5:-4] == " " and label[-4:].isdigit() for label in labels):
         labels = [label[:-5] for label in labels]  # "Jan 2026" -> "Jan" (the year below)

@@ -26,8 +26,10 @@ from mic_desktop.services.analytics.appointment_results import (
     UtilisationChart,
     VolumeChart,
 )
+from mic_desktop.services.analytics.chart_hover import HoverZone, hover_zones
 from mic_desktop.services.analytics.chart_style import (
     ACCENT,
+    AHEAD,
     AID_PAID,
     COMPARISON,
     COPAY,
@@ -75,6 +77,7 @@ class ChartPixels:
     width: int
     height: int
     texts: tuple[str, ...]  # what is written on the chart: value labels, notes, "no data"
+    hover: tuple[HoverZone, ...] = ()  # what a pointer over a bucket shows
 
 
 def render_rgba(chart: Chart, width_px: int, height_px: int, dpi: float = 100) -> ChartPixels:
@@ -91,7 +94,8 @@ def render_rgba(chart: Chart, width_px: int, height_px: int, dpi: float = 100) -
     width, height = canvas.get_width_height(physical=True)
     written = [text for axes in figure.axes for text in axes.texts] + list(figure.texts)
     texts = tuple(text.get_text() for text in written if text.get_text())
-    return ChartPixels(bytes(canvas.buffer_rgba()), width, height, texts)
+    hover = hover_zones(chart, figure, height) if not chart.is_empty else ()
+    return ChartPixels(bytes(canvas.buffer_rgba()), width, height, texts, hover)
 
 
 def draw_chart(chart: Chart, figure: Figure, *, titled: bool = False) -> None:
@@ -111,14 +115,27 @@ def draw_chart(chart: Chart, figure: Figure, *, titled: bool = False) -> None:
 def draw_volume(chart: VolumeChart, figure: Figure) -> None:
     ax = figure.add_subplot()
     x = list(range(len(chart.points)))
+    done = [nan_if_none(p.to_date) for p in chart.points]  # a gap for days not begun
     ax.bar(
         x,
-        [p.appointments for p in chart.points],
+        done,
         color=ACCENT,
         width=0.7,
-        label=f"This period: {chart.total:,}",
+        label=f"To date: {chart.to_date:,}",
         zorder=2,
     )
+    if chart.booked_ahead:
+        ax.bar(
+            x,
+            [p.booked_ahead for p in chart.points],
+            bottom=[0 if math.isnan(v) else v for v in done],
+            color=AHEAD,
+            edgecolor=ACCENT,
+            linewidth=0.6,
+            width=0.7,
+            label=f"Booked ahead: {chart.booked_ahead:,}",
+            zorder=2,
+        )
     ax.plot(
         x,
         [p.year_earlier for p in chart.points],
@@ -260,7 +277,7 @@ def draw_revenue(chart: RevenueChart, figure: Figure) -> None:
     )
     by_method.set_xlim(min(0.0, *nets) * 1.3, max(0.0, *nets) * 1.4 or 1)
     value_axis(by_method, "", money=True, horizontal=True)
-    by_method.set_title("By payment method, net", fontsize=LABEL_SIZE, loc="left")
+    by_method.set_title("By method (net)", fontsize=LABEL_SIZE, loc="left")
 
 
 def draw_medical_aid(chart: MedicalAidChart, figure: Figure) -> None:
@@ -376,8 +393,8 @@ def draw_turnaround(chart: TurnaroundChart, figure: Figure) -> None:
     ax.bar_label(
         slow,
         [
-            f"median {r.median_hours:.1f} h · 90th percentile {r.p90_hours:.1f} h · "
-            f"{r.reports:,} reports"
+            f"median {r.median_hours:.1f} h · 90th percentile {r.p90_hours:.1f} h\n"
+            f"{r.reports:,} report{'s' if r.reports != 1 else ''}"
             for r in rows
         ],
         padding=4,
@@ -397,7 +414,7 @@ def draw_turnaround(chart: TurnaroundChart, figure: Figure) -> None:
             zorder=4,
         )
     widest = max(max((r.p90_hours for r in rows), default=1.0), 0.5)
-    ax.set_xlim(0, widest * 1.9)
+    ax.set_xlim(0, widest * 2.3)  # room for the two-line labels
     value_axis(ax, "Hours from scan completed to report final", horizontal=True)
     legend_above(ax, right=True)
 

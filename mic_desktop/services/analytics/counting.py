@@ -25,14 +25,18 @@ from mic_desktop.services.analytics.periods import Period, format_bucket
 DEFINITION_APPOINTMENTS = (
     "appointments = bookings starting in the period, cancelled ones excluded (no-shows included)"
 )
-DEFINITION_DUE = "due = those appointments whose start time has passed"
+DEFINITION_DUE = (
+    "due = those appointments of days gone by, and today's that already have an outcome "
+    "(completed or no-show)"
+)
+DEFINITION_BOOKED_AHEAD = "booked ahead = appointments of the period that have not started yet"
 DEFINITION_COMPLETION_RATE = "completion rate = completed / due"
 DEFINITION_NO_SHOW_RATE = (
     "no-show rate = no-shows / appointments that were due, cancelled ones excluded"
 )
 DEFINITION_LATE_CANCELLATION_RATE = (
     "late-cancellation rate = cancellations less than {hours} h before the start / "
-    "all bookings of the period, cancelled ones included"
+    "all bookings of the period's days up to today, cancelled ones included"
 )
 DEFINITION_REVENUE = "revenue = payments received less refunds, by the day they were taken"
 DEFINITION_REVENUE_BY_SCAN = (

@@ -8,6 +8,7 @@ every payment, appointment and claim change), counting what :mod:`.counting` def
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -15,9 +16,11 @@ from sqlalchemy import DateTime, cast, func, select
 from sqlalchemy.orm import Session
 
 from mic_desktop.models import (
+    Appointment,
     CompletedDay,
     MedicalAidPlan,
     MedicalAidScheme,
+    Payment,
     PaymentDay,
     PaymentMethod,
     ScanType,
@@ -111,7 +114,43 @@ def revenue_chart(session: Session, ctx: QueryContext) -> RevenueChart:
         tuple(label for _start, label in labels),
         tuple(series),
         tuple(methods),
+        earlier_to_date=_revenue_earlier_to_date(session, ctx),
+        span=ctx.period.span_label(ctx.now.astimezone(ctx.zone).date()),
     )
+
+
+def _revenue_earlier_to_date(session: Session, ctx: QueryContext) -> Decimal:
+    """Net revenue of the comparison period's span matching this period's span to now."""
+    period, zone = ctx.period, ctx.zone
+    today = ctx.now.astimezone(zone).date()
+    elapsed = period.elapsed(today)
+    if elapsed is None:
+        return ZERO
+    first, last = period.earlier_day(elapsed.first_day), period.earlier_day(elapsed.last_day)
+    running = today <= period.last_day
+    whole_days = (
+        select(func.coalesce(func.sum(PaymentDay.amount), ZERO))
+        .select_from(PaymentDay)
+        .outerjoin(ScanType, ScanType.id == PaymentDay.scan_type_id)
+        .where(
+            PaymentDay.day >= first,
+            PaymentDay.day < last if running else PaymentDay.day <= last,
+        )
+    )
+    total = session.scalar(ctx.by_modality(whole_days, ScanType.modality_id)) or ZERO
+    if running:  # the matching day up to the matching time
+        part_day = (
+            select(func.coalesce(func.sum(Payment.amount), ZERO))
+            .select_from(Payment)
+            .outerjoin(Appointment, Appointment.id == Payment.appointment_id)
+            .outerjoin(ScanType, ScanType.id == Appointment.scan_type_id)
+            .where(
+                Payment.received_at >= dt.datetime.combine(last, dt.time(), zone),
+                Payment.received_at < period.earlier_instant(ctx.now, zone),
+            )
+        )
+        total += session.scalar(ctx.by_modality(part_day, ScanType.modality_id)) or ZERO
+    return Decimal(total)
 
 
 def _method_label(method: str) -> str:

@@ -59,10 +59,18 @@ class RevenueChart:
     bucket_labels: tuple[str, ...]
     series: tuple[RevenueSeries, ...]  # largest first; groups last
     methods: tuple[MethodRevenue, ...]
+    earlier_to_date: Decimal = ZERO  # the comparison period's same span
+    span: str = ""  # "1–3 Dec vs 1–3 Dec 2025"
 
     @property
     def total(self) -> Decimal:
         return sum((series.total for series in self.series), ZERO)
+
+    @property
+    def change(self) -> float | None:
+        """Payments can only be taken up to now: the period's total against the same span."""
+        earlier = self.earlier_to_date
+        return float((self.total - earlier) / earlier) if earlier > 0 else None
 
     @property
     def bucket_totals(self) -> tuple[Decimal, ...]:

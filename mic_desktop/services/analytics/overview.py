@@ -30,6 +30,7 @@ from mic_desktop.models import (
 )
 from mic_desktop.services.analytics.periods import Period
 from mic_desktop.services.clock import Clock, utc_now
+from mic_desktop.services.dicom.steps import latest_mark
 from mic_desktop.services.formats import local_day_bounds
 
 
@@ -48,6 +49,7 @@ class DayAppointment:
     room: str
     status: AppointmentStatus
     urgency: Urgency
+    scanner: str | None = None  # what a scanner last reported (DICOM), "started by CT1"
 
     @property
     def is_urgent(self) -> bool:
@@ -125,6 +127,7 @@ class OverviewService:
                 Room.name,
                 Appointment.status,
                 Appointment.urgency,
+                latest_mark(),
             )
             .join(Patient, Patient.id == Appointment.patient_id)
             .join(ScanType, ScanType.id == Appointment.scan_type_id)
@@ -152,6 +155,7 @@ class OverviewService:
                 room=row[9],
                 status=AppointmentStatus(row[10]),
                 urgency=Urgency(row[11]),
+                scanner=row[12],
             )
             for row in rows
         ]

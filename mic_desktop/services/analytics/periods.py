@@ -1,10 +1,14 @@
 """The period a dashboard covers, its chart buckets and the period a year earlier.
 
-A period is a range of whole days in the clinic's time zone (this week, month,
-quarter, year, or custom dates). Its length picks the bucket of the charts over
-time: days up to a month, weeks up to half a year, months beyond. The comparison
-period is 52 weeks earlier for daily and weekly charts (so Mondays line up with
-Mondays) and one calendar year earlier for monthly charts.
+A period is a range of whole days in the clinic's time zone (this or last week,
+month, quarter, year, or custom dates). Its length picks the bucket of the charts
+over time: days up to a month, weeks up to half a year, months beyond. The
+comparison period is the same dates a year earlier for a calendar month, quarter or
+year and for charts by month, else 52 weeks earlier (so Mondays line up with Mondays).
+
+A period still running is compared like with like: its days up to today (and the
+time of day now) against the same span of the comparison period
+(:meth:`Period.elapsed`, :meth:`Period.span_label`, :meth:`Period.earlier_instant`).
 """
 
 from __future__ import annotations
@@ -41,20 +45,27 @@ WEEKLY_UP_TO_DAYS = 183
 
 class PeriodKind(StrEnum):
     WEEK = "week"
+    LAST_WEEK = "last_week"
     MONTH = "month"
+    LAST_MONTH = "last_month"
     QUARTER = "quarter"
+    LAST_QUARTER = "last_quarter"
     YEAR = "year"
+    LAST_YEAR = "last_year"
     CUSTOM = "custom"
 
     @property
     def label(self) -> str:
-        return {
-            "week": "This week",
-            "month": "This month",
-            "quarter": "This quarter",
-            "year": "This year",
-            "custom": "Custom dates",
-        }[self.value]
+        if self is PeriodKind.CUSTOM:
+            return "Custom dates"
+        if self.value.startswith("last_"):
+            return f"Last {self.value.removeprefix('last_')}"
+        return f"This {self.value}"
+
+    @property
+    def calendar_unit(self) -> str:
+        """``week``, ``month``, ``quarter``, ``year`` (``custom`` for custom dates)."""
+        return self.value.removeprefix("last_")
 
 
 class Bucket(StrEnum):
@@ -128,6 +139,26 @@ class Period:
         return cls(PeriodKind.YEAR, dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))
 
     @classmethod
+    def last_week(cls, today: dt.date) -> Period:
+        week = cls.this_week(today - dt.timedelta(days=7))
+        return cls(PeriodKind.LAST_WEEK, week.first_day, week.last_day)
+
+    @classmethod
+    def last_month(cls, today: dt.date) -> Period:
+        month = cls.this_month(today.replace(day=1) - dt.timedelta(days=1))
+        return cls(PeriodKind.LAST_MONTH, month.first_day, month.last_day)
+
+    @classmethod
+    def last_quarter(cls, today: dt.date) -> Period:
+        quarter = cls.this_quarter(cls.this_quarter(today).first_day - dt.timedelta(days=1))
+        return cls(PeriodKind.LAST_QUARTER, quarter.first_day, quarter.last_day)
+
+    @classmethod
+    def last_year(cls, today: dt.date) -> Period:
+        year = today.year - 1
+        return cls(PeriodKind.LAST_YEAR, dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    @classmethod
     def custom(cls, first_day: dt.date, last_day: dt.date) -> Period:
         return cls(PeriodKind.CUSTOM, first_day, last_day)
 
@@ -147,9 +178,13 @@ class Period:
             return cls.custom(first_day, last_day)
         return {
             PeriodKind.WEEK: cls.this_week,
+            PeriodKind.LAST_WEEK: cls.last_week,
             PeriodKind.MONTH: cls.this_month,
+            PeriodKind.LAST_MONTH: cls.last_month,
             PeriodKind.QUARTER: cls.this_quarter,
+            PeriodKind.LAST_QUARTER: cls.last_quarter,
             PeriodKind.YEAR: cls.this_year,
+            PeriodKind.LAST_YEAR: cls.last_year,
         }[kind](today)
 
     # -- what the charts need --------------------------------------------------------
@@ -199,11 +234,18 @@ class Period:
 
     @property
     def comparison_shift(self) -> tuple[int, int]:
-        """How far back the comparison period lies: ``(days, years)``, one of them zero."""
-        return (0, 1) if self.bucket is Bucket.MONTH else (364, 0)
+        """How far back the comparison period lies: ``(days, years)``, one of them zero.
+
+        A calendar month, quarter or year (and custom dates charted by month) is compared
+        with the same dates a year earlier; a week or other custom dates with the same
+        weekdays 52 weeks earlier.
+        """
+        if self.kind.calendar_unit in ("month", "quarter", "year") or self.bucket is Bucket.MONTH:
+            return (0, 1)
+        return (364, 0)
 
     def year_earlier(self) -> Period:
-        """The comparison period: 52 weeks earlier, or a calendar year for monthly charts."""
+        """The comparison period: the same dates a year earlier, or 52 weeks earlier."""
         days, years = self.comparison_shift
         if years:
             first, last = _years_earlier(self.first_day), _years_earlier(self.last_day)
@@ -214,21 +256,21 @@ class Period:
 
     @property
     def comparison_label(self) -> str:
-        if self.bucket is Bucket.MONTH:
-            return "the same period a year earlier"
+        if self.comparison_shift[1]:
+            return "the same dates a year earlier"
         return "the same days 52 weeks earlier"
 
     @property
     def label(self) -> str:
         """``November 2026``, ``Q4 2026``, ``2026``, or the first and last day."""
-        first = self.first_day
-        if self.kind is PeriodKind.MONTH:
+        first, unit = self.first_day, self.kind.calendar_unit
+        if unit == "month":
             return f"{_MONTH_NAMES[first.month - 1]} {first.year}"
-        if self.kind is PeriodKind.QUARTER:
+        if unit == "quarter":
             return f"Q{(first.month - 1) // 3 + 1} {first.year}"
-        if self.kind is PeriodKind.YEAR:
+        if unit == "year":
             return str(first.year)
-        if self.kind is PeriodKind.WEEK:
+        if unit == "week":
             return f"Week of {format_date(first)}"
         return self.dates_label
 
@@ -236,3 +278,50 @@ class Period:
     def dates_label(self) -> str:
         """``Mon 1 Nov 2026 – Sun 30 Nov 2026``."""
         return f"{format_date(self.first_day)} – {format_date(self.last_day)}"
+
+    # -- like with like: the part of the period up to now --------------------------------
+
+    def elapsed(self, today: dt.date) -> Period | None:
+        """The days from the first up to ``today`` (all of them once the period is over);
+        None before the period starts."""
+        if today < self.first_day:
+            return None
+        return Period(PeriodKind.CUSTOM, self.first_day, min(today, self.last_day))
+
+    def earlier_day(self, day: dt.date) -> dt.date:
+        """``day`` moved back onto the comparison period's calendar."""
+        days, years = self.comparison_shift
+        return _years_earlier(day, years) if years else day - dt.timedelta(days=days)
+
+    def earlier_instant(self, moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+        """``moment`` moved back by the comparison shift on the clinic's wall clock (UTC)."""
+        local = moment.astimezone(zone)
+        day = self.earlier_day(local.date())
+        return dt.datetime.combine(day, local.time().replace(tzinfo=None), zone).astimezone(dt.UTC)
+
+    def span_label(self, today: dt.date) -> str:
+        """What a comparison compares: ``1–3 Dec vs 2–4 Dec 2025``, the elapsed days of
+        this period against the same span of the comparison period."""
+        elapsed = self.elapsed(today)
+        if elapsed is None:
+            return "not started yet"
+        first, last = elapsed.first_day, elapsed.last_day
+        this = short_range(first, last, with_year=last.year != today.year)
+        earlier = short_range(self.earlier_day(first), self.earlier_day(last), with_year=True)
+        return f"{this} vs {earlier}"
+
+
+def short_range(first: dt.date, last: dt.date, *, with_year: bool) -> str:
+    """``1–3 Dec``, ``28 Nov – 3 Dec``, ``30 Dec 2025 – 2 Jan 2026`` (a year when asked)."""
+
+    def day_month(day: dt.date) -> str:
+        return f"{day.day} {_MONTHS[day.month - 1]}"
+
+    year = f" {last.year}" if with_year or first.year != last.year else ""
+    if first == last:
+        return f"{day_month(first)}{year}"
+    if first.year != last.year:
+        return f"{day_month(first)} {first.year} – {day_month(last)} {last.year}"
+    if first.month == last.month:
+        return f"{first.day}–{last.day} {_MONTHS[last.month - 1]}{year}"
+    return f"{day_month(first)} – {day_month(last)}{year}"

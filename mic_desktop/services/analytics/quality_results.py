@@ -66,6 +66,20 @@ class SatisfactionChart:
     def is_empty(self) -> bool:
         return self.responses == 0
 
+    def hover_texts(self) -> tuple[str, ...]:
+        """Per bucket, the averages with the number of responses behind them."""
+        texts = []
+        for p in self.trend:
+            if not p.responses:
+                texts.append(f"{p.label}: no responses (no data)")
+                continue
+            recommending = round((p.recommend_rate or 0) * p.responses)
+            texts.append(
+                f"{p.label}: overall {p.overall:.2f} from {p.responses:,} responses; "
+                f"would recommend {recommending:,} of {p.responses:,}"
+            )
+        return tuple(texts)
+
     @property
     def tables(self) -> tuple[Table, ...]:
         ratings = Table(

@@ -94,36 +94,71 @@ class Dashboard:
 
     @property
     def key_figures(self) -> tuple[KeyFigure, ...]:
-        """The headline numbers of the cover page, each from its chart."""
+        """The headline numbers of the cover page, each from its chart.
+
+        A comparison compares like with like (the period's span up to now against the
+        same span earlier, stated in the note); bookings not started yet are a figure
+        of their own, never mixed into attendance.
+        """
         volume, attendance = self.volume, self.attendance.total
-        change = volume.change
         satisfaction = self.satisfaction
         turnaround = self.turnaround.overall
-        utilisation = self.utilisation.total.utilisation
+        utilisation = self.utilisation.total
         percent = Column("", ColumnKind.PERCENT)
+        change = Column("", ColumnKind.CHANGE)
+        revenue = self.revenue
+
+        def compared(value: float | None, earlier: str) -> str:
+            if value is None:
+                return f"{volume.span}: none {earlier}" if volume.span else ""
+            return f"{change.format(value)}, {volume.span}"
+
+        ahead = utilisation.booked_ahead
         return (
             KeyFigure(
-                "Appointments",
-                f"{volume.total:,}",
-                f"{Column('', ColumnKind.CHANGE).format(change)} vs. {self.period.comparison_label}"
-                if change is not None
-                else "",
+                "Appointments to date",
+                f"{volume.to_date:,}",
+                compared(volume.change, "to compare with"),
             ),
-            KeyFigure("Completion rate", percent.format(attendance.completion_rate)),
-            KeyFigure("No-show rate", percent.format(attendance.no_show_rate)),
-            KeyFigure("Revenue", f"{self.revenue.currency} {self.revenue.total:,.2f}"),
+            KeyFigure(
+                "Booked ahead",
+                f"{volume.booked_ahead:,}",
+                "not started yet, in this period",
+            ),
+            KeyFigure(
+                "Completion rate",
+                percent.format(attendance.completion_rate),
+                f"of {attendance.due:,} due" if attendance.due else "none due yet",
+            ),
+            KeyFigure(
+                "No-show rate",
+                percent.format(attendance.no_show_rate),
+                f"{attendance.no_shows:,} of {attendance.due:,} due" if attendance.due else "",
+            ),
+            KeyFigure(
+                "Revenue",
+                f"{revenue.currency} {revenue.total:,.2f}",
+                compared(revenue.change, "to compare with"),
+            ),
             KeyFigure(
                 "Patient satisfaction",
                 Column("", ColumnKind.RATING).format(satisfaction.overall) + " / 5"
                 if satisfaction.overall is not None
                 else "—",
+                f"{satisfaction.responses:,} responses, "
                 f"{percent.format(satisfaction.recommend_rate)} would recommend"
                 if satisfaction.responses
-                else "",
+                else "no responses",
             ),
             KeyFigure(
                 "Report turnaround (median)",
                 Column("", ColumnKind.HOURS).format(turnaround.median_hours) if turnaround else "—",
+                f"{turnaround.reports:,} reports" if turnaround else "",
             ),
-            KeyFigure("Room utilisation", percent.format(utilisation)),
+            KeyFigure(
+                "Room utilisation",
+                percent.format(utilisation.utilisation),
+                "to date"
+                + (f"; {percent.format(ahead)} booked ahead" if ahead is not None else ""),
+            ),
         )

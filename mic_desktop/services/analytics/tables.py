@@ -22,6 +22,7 @@ class ColumnKind(StrEnum):
     COUNT = "count"
     MONEY = "money"
     PERCENT = "percent"  # a fraction: 0.125 shows as 12.5 %
+    RATE = "rate"  # a (part, whole) pair: shows as 12.5 % of 8, its denominator beside it
     CHANGE = "change"  # a signed fraction: +4.0 %
     HOURS = "hours"
     RATING = "rating"  # an average on the 1-5 scale
@@ -41,7 +42,11 @@ class Column:
 
     @property
     def csv_title(self) -> str:
-        suffix = {ColumnKind.PERCENT: " (%)", ColumnKind.CHANGE: " (%)"}.get(self.kind, "")
+        suffix = {
+            ColumnKind.PERCENT: " (%)",
+            ColumnKind.CHANGE: " (%)",
+            ColumnKind.RATE: " (%)",
+        }.get(self.kind, "")
         return self.title + suffix
 
     def format(self, value: object) -> str:
@@ -49,6 +54,10 @@ class Column:
         if value is None:
             return "—"
         kind = self.kind
+        if kind is ColumnKind.RATE:
+            part, whole = value  # type: ignore[misc]
+            of = f"{whole:,.0f} h" if isinstance(whole, float) else f"{whole:,}"
+            return f"{part / whole * 100:.1f} % of {of}" if whole else "—"
         if kind is ColumnKind.COUNT:
             return f"{value:,}"
         if kind is ColumnKind.MONEY:
@@ -73,6 +82,9 @@ class Column:
         if value is None:
             return ""
         kind = self.kind
+        if kind is ColumnKind.RATE:
+            part, whole = value  # type: ignore[misc]
+            return f"{part / whole * 100:.1f}" if whole else ""
         if kind is ColumnKind.MONEY:
             return f"{Decimal(value):.2f}"  # type: ignore[arg-type]
         if kind in (ColumnKind.PERCENT, ColumnKind.CHANGE):

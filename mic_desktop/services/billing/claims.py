@@ -37,6 +37,7 @@ from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationE
 from mic_desktop.services.formats import money
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.records import check_version, stale_guard
+from mic_desktop.services.text_checks import NOTES_MAX, check_text
 
 ZERO = Decimal("0.00")
 
@@ -146,7 +147,7 @@ class ClaimService(ClinicService):
 
     def reject_claim(self, claim_id: int, expected_version: int, reason: str) -> ClaimRecord:
         """The medical aid paid nothing: the whole claimed amount is owed by the patient."""
-        reason_text = _note(reason)
+        reason_text = _note(reason, "reason")
         if not reason_text:
             raise ValidationError("Give the medical aid's reason for the rejection.", "reason")
         with self._sessions.begin() as session:
@@ -219,9 +220,9 @@ class ClaimService(ClinicService):
     _audit = ClinicService._audit_change
 
 
-def _note(text: str | None) -> str | None:
-    cleaned = " ".join((text or "").split())
-    return cleaned or None
+def _note(text: str | None, field: str = "notes") -> str | None:
+    cleaned = " ".join(check_text(text, field, "The note").split())
+    return check_text(cleaned, field, "The note", NOTES_MAX) or None
 
 
 def _claim_select():  # type: ignore[no-untyped-def]

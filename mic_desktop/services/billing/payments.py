@@ -33,6 +33,7 @@ from mic_desktop.services.formats import format_money, money
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.messaging import notifications
 from mic_desktop.services.records import clinic_settings, next_document_number
+from mic_desktop.services.text_checks import NOTES_MAX, check_text
 
 MAX_AMOUNT = Decimal("9999999999.99")
 
@@ -164,9 +165,10 @@ class PaymentService(ClaimService):
     ) -> PaymentResult:
         """Give back (part of) a payment as a new negative entry; never more than was paid."""
         amount = _amount(amount, "amount", "The refund")
-        reason = " ".join((reason or "").split())
+        reason = " ".join(check_text(reason, "reason", "The reason").split())
         if not reason:
             raise ValidationError("Give the reason for the refund.", "reason")
+        check_text(reason, "reason", "The reason", NOTES_MAX)
         with self._sessions.begin() as session:
             settings = clinic_settings(session)
             original = session.scalars(

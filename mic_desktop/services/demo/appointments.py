@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import uuid
 
 from mic_desktop.models import AppointmentStatus, Urgency
 from mic_desktop.services.demo import catalogue as cat
@@ -142,7 +143,7 @@ def _place(
     """A free (room, start unit, radiologist on site) for ``scan`` on ``day``, if any."""
     rng = clinic.rng
     modality = scan.modality
-    template, first, end = clinic.templates[day.weekday(), modality.d.open_saturday]
+    template, first, end = clinic.templates[day.weekday(), modality.d.code]
     latest = end - scan.units
     if latest < first:
         return None
@@ -318,6 +319,8 @@ def build_appointment_rows(clinic: DemoClinic) -> None:
                 visit.created_at,
                 visit.events[-1][1],
                 len(visit.events),
+                demo_study_uid(number, visit.start),
+                0,  # calendar_sequence: never moved
             )
         )
         previous = None
@@ -332,8 +335,15 @@ def build_appointment_rows(clinic: DemoClinic) -> None:
                     at,
                     why,
                     clinic.workstation.get(who) if who else None,
+                    None,  # no scanner reports in the demo
                 )
             )
             previous = status
     clinic.rows["appointment"] = appointments
     clinic.rows["appointment_status_change"] = history
+
+
+def demo_study_uid(number: int, start: dt.datetime) -> str:
+    """A Study Instance UID the same at every load (``2.25.`` from a name-based UUID), apart
+    from those the database makes under the clinic's root for new bookings."""
+    return f"2.25.{uuid.uuid5(uuid.NAMESPACE_URL, f'mic-demo:{number}:{start.isoformat()}').int}"

@@ -83,20 +83,35 @@ class ModalityDef:
     name: str
     needs_radiologist_on_site: bool
     rooms: tuple[str, ...]  # base rooms; a big simulated clinic gets more
-    open_saturday: bool
+    weekday_hours: tuple[dt.time, dt.time]  # Monday to Friday
+    saturday_hours: tuple[dt.time, dt.time] | None  # None: closed on Saturdays
     urgent_rate: float
 
 
+# One room per modality, as a mid-sized private clinic has; X-ray takes walk-ins all day,
+# mammography is a morning list. Together with the scans' weights below, each room's
+# share of the bookings matches its share of the open weekday minutes.
 MODALITIES: tuple[ModalityDef, ...] = (
-    ModalityDef("XR", "X-ray", False, ("X-ray 1", "X-ray 2"), True, 0.12),
-    ModalityDef("CT", "Computed tomography", True, ("CT",), True, 0.22),
-    ModalityDef("MR", "Magnetic resonance imaging", True, ("MRI",), True, 0.06),
-    ModalityDef("US", "Ultrasound", False, ("Ultrasound 1", "Ultrasound 2"), True, 0.08),
-    ModalityDef("MG", "Mammography", False, ("Mammography",), False, 0.01),
-)
-
-WEEKDAY_HOURS = (dt.time(7, 30), dt.time(17, 0))
-SATURDAY_HOURS = (dt.time(8, 0), dt.time(12, 0))
+    ModalityDef(
+        "XR", "X-ray", False, ("X-ray",), (dt.time(7, 30), dt.time(17, 0)),
+        (dt.time(8, 0), dt.time(12, 0)), 0.12,
+    ),
+    ModalityDef(
+        "CT", "Computed tomography", True, ("CT",), (dt.time(8, 0), dt.time(16, 30)),
+        (dt.time(8, 0), dt.time(12, 0)), 0.22,
+    ),
+    ModalityDef(
+        "MR", "Magnetic resonance imaging", True, ("MRI",), (dt.time(8, 0), dt.time(16, 30)),
+        None, 0.06,
+    ),
+    ModalityDef(
+        "US", "Ultrasound", False, ("Ultrasound",), (dt.time(8, 0), dt.time(16, 0)),
+        (dt.time(8, 0), dt.time(12, 0)), 0.08,
+    ),
+    ModalityDef(
+        "MG", "Mammography", False, ("Mammography",), (dt.time(8, 0), dt.time(12, 0)), None, 0.01,
+    ),
+)  # fmt: skip
 
 # Who a scan is for: "any", "female" (mostly), "female_15" (women 15+), "female_35"
 # (women 35+), "pregnant" (women 16-44).
@@ -142,7 +157,7 @@ SCANS: tuple[ScanDef, ...] = (
         "35.00",
         f"{_METAL} {_PREGNANT}",
         False,
-        14,
+        11.5,
         "any",
         (
             "Cough for 3 weeks, ?pneumonia",
@@ -194,7 +209,7 @@ SCANS: tuple[ScanDef, ...] = (
         "45.00",
         f"{_METAL} {_PREGNANT}",
         False,
-        4,
+        3.3,
         "any",
         ("Persistent cough in a smoker", "Haemoptysis, ?mass", "Chest pain after a fall"),
         (
@@ -218,7 +233,7 @@ SCANS: tuple[ScanDef, ...] = (
         "40.00",
         f"Wear shorts or loose trousers. {_PREGNANT}",
         False,
-        5,
+        4.1,
         "any",
         ("Knee pain after a soccer injury", "Chronic knee pain, ?osteoarthritis", "Swollen knee"),
         (
@@ -242,7 +257,7 @@ SCANS: tuple[ScanDef, ...] = (
         "55.00",
         f"{_METAL} {_PREGNANT}",
         False,
-        4,
+        3.3,
         "any",
         ("Low back pain for 2 months", "Back pain after lifting", "Back pain, weight loss"),
         (
@@ -266,7 +281,7 @@ SCANS: tuple[ScanDef, ...] = (
         "35.00",
         "Remove rings, bracelets and watches.",
         False,
-        3,
+        2.5,
         "any",
         ("Fall on outstretched hand, ?fracture", "Painful swollen wrist", "Hand injury at work"),
         (
@@ -289,7 +304,7 @@ SCANS: tuple[ScanDef, ...] = (
         "38.00",
         "Remove anklets and socks.",
         False,
-        3,
+        2.5,
         "any",
         ("Inversion injury, unable to bear weight", "Ankle swelling after a fall"),
         (
@@ -312,7 +327,7 @@ SCANS: tuple[ScanDef, ...] = (
         "45.00",
         f"{_METAL} {_PREGNANT}",
         False,
-        2,
+        1.6,
         "any",
         ("Hip pain, ?avascular necrosis", "Fall, painful left hip", "Hip pain on walking"),
         (
@@ -342,7 +357,7 @@ SCANS: tuple[ScanDef, ...] = (
         "220.00",
         "No special preparation. Remove hairpins, earrings and dentures before the scan.",
         True,
-        4,
+        4.4,
         "any",
         (
             "Head injury in a road traffic accident",
@@ -385,7 +400,7 @@ SCANS: tuple[ScanDef, ...] = (
         "290.00",
         _CONTRAST,
         True,
-        1.5,
+        1.7,
         "any",
         ("Headaches and vomiting, ?space-occupying lesion", "HIV positive, ?toxoplasmosis"),
         (
@@ -410,7 +425,7 @@ SCANS: tuple[ScanDef, ...] = (
         "330.00",
         _CONTRAST,
         True,
-        1.5,
+        1.7,
         "any",
         ("Lung mass on chest X-ray", "Haemoptysis", "Staging of known carcinoma"),
         (
@@ -443,7 +458,7 @@ SCANS: tuple[ScanDef, ...] = (
         "420.00",
         f"{_CONTRAST} Arrive 60 minutes early to drink the oral contrast.",
         True,
-        2,
+        2.2,
         "any",
         ("Abdominal pain and weight loss", "Right iliac fossa pain, ?appendicitis", "Staging"),
         (
@@ -480,7 +495,7 @@ SCANS: tuple[ScanDef, ...] = (
         "240.00",
         "Drink 2 glasses of water 30 minutes before. No contrast is given.",
         True,
-        1,
+        1.1,
         "any",
         ("Left renal colic", "Haematuria", "Right loin pain, ?stone"),
         (
@@ -503,7 +518,7 @@ SCANS: tuple[ScanDef, ...] = (
         "480.00",
         _MRI,
         True,
-        2,
+        2.3,
         "any",
         ("Chronic headaches", "Seizures", "Visual disturbance, ?pituitary lesion", "?MS"),
         (
@@ -540,7 +555,7 @@ SCANS: tuple[ScanDef, ...] = (
         "450.00",
         _MRI,
         True,
-        2,
+        2.3,
         "any",
         ("Sciatica, right leg", "Back pain with leg weakness", "Failed conservative treatment"),
         (
@@ -572,7 +587,7 @@ SCANS: tuple[ScanDef, ...] = (
         "420.00",
         _MRI,
         True,
-        1.5,
+        1.7,
         "any",
         ("Twisting injury, locking, ?meniscal tear", "Knee instability after sport"),
         (
@@ -596,7 +611,7 @@ SCANS: tuple[ScanDef, ...] = (
         "450.00",
         _MRI,
         True,
-        1,
+        1.15,
         "any",
         ("Neck pain radiating to the arm", "Hand numbness, ?myelopathy"),
         (
@@ -619,7 +634,7 @@ SCANS: tuple[ScanDef, ...] = (
         "55.00",
         "Nothing to eat or drink (except a little water) for 6 hours before the scan.",
         False,
-        8,
+        5.9,
         "any",
         ("Right upper quadrant pain", "Abnormal liver function tests", "Abdominal distension"),
         (
@@ -647,7 +662,7 @@ SCANS: tuple[ScanDef, ...] = (
         "50.00",
         "Drink 1 litre of water one hour before the scan and do not empty your bladder.",
         False,
-        5,
+        3.7,
         "female_15",
         ("Heavy menstrual bleeding", "Pelvic pain", "Infertility workup"),
         (
@@ -674,7 +689,7 @@ SCANS: tuple[ScanDef, ...] = (
         "50.00",
         "Before 14 weeks: drink 2-3 glasses of water an hour before. Bring your antenatal card.",
         False,
-        7,
+        5.2,
         "pregnant",
         ("Dating scan", "Anomaly scan at 20 weeks", "Growth scan", "Reduced fetal movements"),
         (
@@ -709,7 +724,7 @@ SCANS: tuple[ScanDef, ...] = (
         "55.00",
         "No special preparation. Please wear an open-necked top.",
         False,
-        2,
+        1.5,
         "any",
         ("Neck swelling", "Thyroid nodule on examination", "Hyperthyroidism"),
         (
@@ -731,7 +746,7 @@ SCANS: tuple[ScanDef, ...] = (
         "60.00",
         "No special preparation.",
         False,
-        2,
+        1.5,
         "female",
         ("Breast lump", "Breast pain", "Follow-up of a mammographic finding"),
         (
@@ -754,7 +769,7 @@ SCANS: tuple[ScanDef, ...] = (
         "90.00",
         "No special preparation. Wear loose clothing.",
         False,
-        1.5,
+        1.1,
         "any",
         ("Swollen painful calf, ?DVT", "Leg swelling after a long flight"),
         (
@@ -778,7 +793,7 @@ SCANS: tuple[ScanDef, ...] = (
         "Do not use deodorant, powder or lotion under the arms or on the breasts on the day. "
         "Bring previous mammograms.",
         False,
-        5,
+        26,
         "female_35",
         ("Screening mammogram", "Family history of breast cancer", "Annual screening"),
         (
@@ -807,7 +822,7 @@ SCANS: tuple[ScanDef, ...] = (
         "Do not use deodorant, powder or lotion under the arms or on the breasts on the day. "
         "Bring previous mammograms.",
         False,
-        1,
+        5.4,
         "female_35",
         ("Palpable lump, left breast", "Nipple discharge", "Recall from screening"),
         (

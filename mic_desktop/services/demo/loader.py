@@ -102,10 +102,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "patient_copay", "checked_in_at", "scan_started_at", "scan_completed_at",
         "cancelled_at", "cancellation_reason", "is_late_cancellation",
         "cancellation_authorised_by_id", "created_by_id", "created_at", "updated_at", "version",
+        "study_instance_uid", "calendar_sequence",
     ),
     "appointment_status_change": (
         "id", "appointment_id", "from_status", "to_status", "changed_by_id", "changed_at",
-        "reason", "workstation",
+        "reason", "workstation", "changed_by_modality",
     ),
     "medical_aid_claim": (
         "id", "appointment_id", "plan_id", "member_number", "claimed_amount", "status",

@@ -1,9 +1,9 @@
 """The demo clinic as it stands before its first visit.
 
-Staff with their workstations, weekly rotas and leave; modalities and rooms (as many as
-the busiest expected day needs) with opening hours and the empty day grids; how many
-appointments each day gets; the scan menu with its price history; medical-aid schemes,
-plans and cover rules; and the referring doctors.
+Staff with their workstations, weekly rotas and leave; modalities and rooms (one per
+modality, more when a recent weekday's volume needs them) with each modality's opening
+hours and the empty day grids; how many appointments each day gets; the scan menu with
+its price history; medical-aid schemes, plans and cover rules; and the referring doctors.
 """
 
 from __future__ import annotations
@@ -145,7 +145,8 @@ def _build_rooms(clinic: DemoClinic) -> None:
                 True,
             )
         )
-        needed = math.ceil(demand[definition.code] / (DAY_UNITS * ROOM_UTILISATION))
+        weekday_units = _open_units(definition.weekday_hours)
+        needed = math.ceil(demand[definition.code] / (weekday_units * ROOM_UTILISATION))
         count = max(len(definition.rooms), needed)
         if count == len(definition.rooms):
             names = list(definition.rooms)
@@ -157,25 +158,24 @@ def _build_rooms(clinic: DemoClinic) -> None:
             modality.room_ids.append(room_id)
             rooms.append((room_id, name, modality_id, True, room_id, 1))
             for weekday in range(6):
-                if weekday == 5 and not definition.open_saturday:
-                    continue
-                opens, closes = cat.SATURDAY_HOURS if weekday == 5 else cat.WEEKDAY_HOURS
-                hours.append((len(hours) + 1, room_id, weekday, opens, closes))
+                window = definition.saturday_hours if weekday == 5 else definition.weekday_hours
+                if window is not None:
+                    hours.append((len(hours) + 1, room_id, weekday, *window))
     clinic.rows["modality"] = modality_rows
     clinic.rows["room"] = rooms
     clinic.rows["room_opening_hours"] = hours
     clinic.templates = {}
-    for weekday in range(6):
-        for saturday_open in (True, False):
+    for definition in cat.MODALITIES:
+        for weekday in range(6):
+            window = definition.saturday_hours if weekday == 5 else definition.weekday_hours
             grid = bytearray(b"\x01" * DAY_UNITS)
-            if weekday < 5:
-                first, end = 0, DAY_UNITS
-            elif saturday_open:
-                first, end = grid_unit(cat.SATURDAY_HOURS[0]), grid_unit(cat.SATURDAY_HOURS[1])
-            else:
-                first, end = 0, 0
+            first, end = (grid_unit(window[0]), grid_unit(window[1])) if window else (0, 0)
             grid[first:end] = bytes(end - first)
-            clinic.templates[weekday, saturday_open] = (grid, first, end)
+            clinic.templates[weekday, definition.code] = (grid, first, end)
+
+
+def _open_units(window: tuple[dt.time, dt.time]) -> int:
+    return grid_unit(window[1]) - grid_unit(window[0])
 
 
 def _plan_calendar(clinic: DemoClinic) -> None:
@@ -188,7 +188,7 @@ def _plan_calendar(clinic: DemoClinic) -> None:
         weight = 0.0
         if clinic.is_open(day):
             weight = WEEKDAY_FACTOR[day.weekday()] * MONTH_FACTOR[day.month - 1]
-            weight *= 1 + GROWTH_PER_YEAR * (day - clinic.first_day).days / 365
+            weight *= (1 + GROWTH_PER_YEAR) ** ((day - clinic.today).days / 365)
             if (day.month == 12 and day.day >= 20) or (day.month == 1 and day.day <= 7):
                 weight *= 0.6
         days.append(day)
@@ -211,7 +211,7 @@ def _plan_calendar(clinic: DemoClinic) -> None:
 
 
 def _expected_room_load(clinic: DemoClinic) -> dict[str, float]:
-    """Booked 5-minute units per modality on the busiest expected day, per modality."""
+    """Booked 5-minute units per modality on an average recent weekday."""
     shares: dict[str, float] = {m.code: 0.0 for m in cat.MODALITIES}
     clinic.bucket_cum = []
     for female in (True, False):
@@ -224,12 +224,18 @@ def _expected_room_load(clinic: DemoClinic) -> dict[str, float]:
                 units = math.ceil(scan.minutes / 5)
                 shares[scan.modality] += bucket_share * weight / total * units
     total_weight = sum(clinic.day_weights) or 1
+    # An average weekday of the last four weeks: the busiest stretch of a growing clinic.
+    recent = [
+        weight
+        for day, weight in zip(clinic.days, clinic.day_weights, strict=True)
+        if 0 < (clinic.today - day).days <= 28 and day.weekday() < 5 and weight
+    ] or [max(clinic.day_weights)]
     per_day = (
-        max(clinic.spec.patients * VISITS_PER_PATIENT, 1) * max(clinic.day_weights) / total_weight
+        max(clinic.spec.patients * VISITS_PER_PATIENT, 1)
+        * (sum(recent) / len(recent))
+        / total_weight
     )
-    # Day-to-day chance variation on top of the expected peak.
-    peak = per_day + 3 * math.sqrt(per_day)
-    return {code: peak * share for code, share in shares.items()}
+    return {code: per_day * share for code, share in shares.items()}
 
 
 def _scan_weight(scan: cat.ScanDef, female: bool, band: int) -> float:

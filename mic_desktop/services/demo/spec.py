@@ -22,7 +22,7 @@ FIXED_CLOCK = dt.time(10, 30)  # the simulated time of day when DemoSpec.today i
 
 @dataclass(frozen=True)
 class DemoSpec:
-    patients: int = 3000
+    patients: int = 16500  # with months=24: rooms 55-65 % utilised on recent weekdays
     months: int = 24
     seed: int = 2026
     today: dt.date | None = None  # anchor date; None = today in the clinic time zone

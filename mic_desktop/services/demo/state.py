@@ -119,7 +119,7 @@ class DemoClinic:
     on_leave: set[tuple[int, dt.date]]
     # ... rooms, the day grid and the planned volume per day
     modalities: dict[str, SimModality]
-    templates: dict[tuple[int, bool], tuple[bytearray, int, int]]
+    templates: dict[tuple[int, str], tuple[bytearray, int, int]]  # (weekday, modality)
     days: list[dt.date]
     day_counts: list[int]
     day_weights: list[float]

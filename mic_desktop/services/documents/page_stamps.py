@@ -14,20 +14,30 @@ import io
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 
 from mic_desktop.services.documents.letterhead import draw_page_footer, register_fonts
 
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
+
+# pypdf (about 20 MiB) is imported in the functions: it loads with the first PDF joined
+# or stamped, not with the windows that merely can deliver one.
+
 
 def page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
     with _quiet_pypdf():
         return len(PdfReader(io.BytesIO(pdf), strict=False).pages)
 
 
 def stamp_page_numbers(pdf: bytes, *, left: str, first_number: int, total: int) -> bytes:
     """``pdf`` with ``left`` and "Page N of ``total``" (N from ``first_number``) on every page."""
+    from pypdf import PdfReader, PdfWriter
+
     register_fonts()
     with _quiet_pypdf():
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf), strict=False))
@@ -47,6 +57,8 @@ def stamp_page_numbers(pdf: bytes, *, left: str, first_number: int, total: int) 
 
 def join_pdfs(parts: Sequence[bytes]) -> bytes:
     """One PDF with the pages of ``parts`` in order."""
+    from pypdf import PdfReader, PdfWriter
+
     with _quiet_pypdf():
         writer = PdfWriter()
         for part in parts:

@@ -10,5 +10,8 @@ with ``FOR UPDATE SKIP LOCKED`` (:mod:`.claiming`; rows no longer worth sending,
 (:mod:`.sending`) through Twilio (:mod:`.sms`) or SMTP (:mod:`.email`), respecting
 quiet hours (:mod:`.quiet_hours`), then follows each SMS's delivery
 (:mod:`.delivery`). A message the provider may have is never sent again blindly.
+Patients' replies are fetched from Twilio (:mod:`.replies`), each stored once and
+acted on once (:mod:`.reply_actions`), and read at the desk (:mod:`.reply_inbox`);
+booking e-mails carry the appointment as a calendar event (:mod:`.calendar`).
 Credentials and the test message live in :mod:`.setup`.
 """

@@ -52,6 +52,33 @@ class EmailConfigurationError(EmailError):
     pass
 
 
+class ActiveContentEmailError(PermanentEmailError):
+    """A PDF to attach holds JavaScript, a launch action, embedded files...: never sent."""
+
+
+def refuse_active_content(attachments: Sequence[Attachment]) -> None:
+    """Raise :class:`ActiveContentEmailError` when a PDF to attach has active content."""
+    # pypdf loads only when a PDF is about to be e-mailed.
+    from mic_desktop.services.documents.pdf_active_content import active_content_in, describe
+
+    for attachment in attachments:
+        if attachment.mime_type != "application/pdf" and not attachment.content.startswith(
+            b"%PDF-"
+        ):
+            continue
+        try:
+            kinds = active_content_in(attachment.content)
+        except Exception as exc:  # pypdf raises many types on a malformed file
+            raise ActiveContentEmailError(
+                f"{attachment.filename} cannot be read as a PDF, so it was not e-mailed."
+            ) from exc
+        if kinds:
+            raise ActiveContentEmailError(
+                f"{attachment.filename} contains {describe(kinds)}; a PDF with active content "
+                "is never e-mailed to patients or doctors."
+            )
+
+
 class AmbiguousEmailError(EmailError):
     """The server may have accepted the message: never resend it without asking."""
 
@@ -102,7 +129,13 @@ class SmtpMailer:
         *,
         message_id: str | None = None,
     ) -> str:
-        """Send and return the Message-ID."""
+        """Send and return the Message-ID; a PDF with active content is refused unsent."""
+        if self.settings.login_unencrypted and not self.settings.allow_unencrypted:
+            raise EmailConfigurationError(
+                "The mail server is set up to log in without encryption, which was not "
+                "allowed: choose STARTTLS or TLS in the messaging settings."
+            )
+        refuse_active_content(attachments)
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to

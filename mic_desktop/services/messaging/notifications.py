@@ -46,12 +46,23 @@ def _start_key(appointment: Appointment) -> str:
 def queue_booking_confirmation(
     session: Session, appointment: Appointment, *, now: dt.datetime | None = None
 ) -> bool:
+    """The confirmation SMS, and the e-mail with the calendar event when there is an address."""
+    context = appointment_context(session, appointment)
+    queue_from_template(
+        session,
+        "booking_confirmation_email",
+        f"booking-email:{appointment.id}",
+        appointment.patient,
+        context,
+        now or utc_now(),
+        appointment=appointment,
+    )
     return queue_from_template(
         session,
         "booking_confirmation",
         f"booking:{appointment.id}",
         appointment.patient,
-        appointment_context(session, appointment),
+        context,
         now or utc_now(),
         appointment=appointment,
     )
@@ -93,6 +104,15 @@ def appointment_cancelled(
     cancel_pending_messages(
         session, appointment.id, APPOINTMENT_NOTICE_KINDS, reason="appointment cancelled"
     )
+    queue_from_template(
+        session,
+        "cancellation_email",
+        f"cancellation-email:{appointment.id}",
+        appointment.patient,
+        appointment_context(session, appointment),
+        now or utc_now(),
+        appointment=appointment,
+    )
     return queue_from_template(
         session,
         "cancellation",
@@ -117,6 +137,16 @@ def appointment_rescheduled(
         session,
         "reschedule",
         f"reschedule:{appointment.id}:{_start_key(appointment)}",
+        appointment.patient,
+        appointment_context(session, appointment),
+        now,
+        appointment=appointment,
+        revive_cancelled=True,
+    )
+    queue_from_template(
+        session,
+        "reschedule_email",
+        f"reschedule-email:{appointment.id}:{_start_key(appointment)}",
         appointment.patient,
         appointment_context(session, appointment),
         now,

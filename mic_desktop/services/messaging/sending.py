@@ -23,6 +23,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.models import Channel, Report, ReportStatus
+from mic_desktop.services.messaging.calendar import calendar_attachment
 from mic_desktop.services.messaging.email import (
     AmbiguousEmailError,
     Attachment,
@@ -30,6 +31,7 @@ from mic_desktop.services.messaging.email import (
     EmailError,
     PermanentEmailError,
     TemporaryEmailError,
+    refuse_active_content,
 )
 from mic_desktop.services.messaging.leases import Claim, Leases
 from mic_desktop.services.messaging.sms import (
@@ -39,6 +41,7 @@ from mic_desktop.services.messaging.sms import (
     SmsGateway,
     TemporarySmsError,
 )
+from mic_desktop.services.messaging.templates import CALENDAR_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +193,10 @@ class MessageSender:
         except TemporaryEmailError as exc:
             summary.retried += self._leases.record_retry(claim, exc.reason, None)
             return True
+        except PermanentEmailError as exc:  # e.g. a report PDF with active content
+            self._leases.record_failed(claim, exc.reason, None)
+            summary.failed += 1
+            return True
         proposed = claim.message_id or f"<mic-outbox-{claim.id}@{_domain(self._mailer.sender)}>"
         in_flight = self._leases.begin_send(claim, proposed)
         if in_flight is None:
@@ -223,7 +230,11 @@ class MessageSender:
         return True
 
     def _attachments(self, claim: Claim) -> list[Attachment]:
-        """The report's delivered PDF for a report e-mail, as the radiologist previewed it."""
+        """The report's delivered PDF for a report e-mail, as the radiologist previewed it;
+        the appointment's calendar event for a booking, move or cancellation e-mail."""
+        if claim.kind in CALENDAR_KINDS and claim.appointment_id is not None:
+            with self._sessions.begin() as session:
+                return [calendar_attachment(session, claim.appointment_id, self._clock())]
         if claim.report_id is None:
             return []
         with self._sessions.begin() as session:
@@ -242,7 +253,9 @@ def _delivered_report_pdf(session: Session, report_id: int, now: dt.datetime) ->
     if report is None or report.status not in final:
         return None
     delivered = delivered_pdf(session, report, now)
-    return Attachment(delivered.filename, delivered.content)
+    attachment = Attachment(delivered.filename, delivered.content)
+    refuse_active_content([attachment])
+    return attachment
 
 
 def _domain(address: str) -> str:

@@ -105,6 +105,18 @@ def check_twilio(account_sid: str, from_number: str) -> TwilioSettings:
     return TwilioSettings(account_sid, from_number)
 
 
+class UnencryptedLoginError(ValidationError):
+    """A login over a connection without TLS, and the manager did not allow it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "With no encryption the user name and password would cross the network "
+            "readable by anyone on it. Choose STARTTLS or TLS, leave the user name empty "
+            "for a relay without login, or tick “Allow unencrypted login”.",
+            "allow_unencrypted",
+        )
+
+
 def check_smtp(smtp: SmtpSettings) -> SmtpSettings:
     if not smtp.host.strip():
         raise ValidationError("Enter the mail server's name.", "host")
@@ -114,6 +126,8 @@ def check_smtp(smtp: SmtpSettings) -> SmtpSettings:
         raise ValidationError("Enter the address the clinic's e-mail comes from.", "from_address")
     if smtp.timeout_seconds <= 0:
         raise ValidationError("The timeout must be more than 0 seconds.", "timeout_seconds")
+    if smtp.login_unencrypted and not smtp.allow_unencrypted:
+        raise UnencryptedLoginError()
     return smtp
 
 
@@ -170,7 +184,9 @@ class MessagingStatus:
 
     @property
     def email_ready(self) -> bool:
-        return self.smtp is not None and (self.smtp_secret_stored or not self.smtp.user)
+        if self.smtp is None or (self.smtp.login_unencrypted and not self.smtp.allow_unencrypted):
+            return False  # e.g. set up before the opt-in existed: the sender would refuse
+        return self.smtp_secret_stored or not self.smtp.user
 
 
 def messaging_status(settings: Settings | None = None) -> MessagingStatus:

@@ -118,6 +118,17 @@ class SentSms:
         return reason_for(self.error_code, self.error_message)
 
 
+@dataclass(frozen=True)
+class InboundSms:
+    """A message a patient sent to the clinic's number."""
+
+    sid: str
+    from_number: str
+    to_number: str
+    body: str
+    sent_at: dt.datetime
+
+
 class SmsGateway(Protocol):
     """What the dispatcher needs from an SMS provider."""
 
@@ -222,6 +233,34 @@ class TwilioSms:
 
     def fetch(self, sid: str) -> SentSms:
         return _sent(self._call(lambda: self._client.messages(sid).fetch()))
+
+    def received(self, since: dt.datetime, page_size: int = 50) -> list[InboundSms]:
+        """Messages sent to the clinic's number since ``since``, oldest first (every page)."""
+        messages = self._call(
+            lambda: list(
+                self._client.messages.stream(
+                    to=self.sender, date_sent_after=since, page_size=page_size
+                )
+            )
+        )
+        found = []
+        for message in messages:
+            sent_at = message.date_sent or message.date_created
+            if str(message.direction or "") != "inbound" or not isinstance(sent_at, dt.datetime):
+                continue
+            if sent_at.tzinfo is None:
+                sent_at = sent_at.replace(tzinfo=dt.UTC)
+            if sent_at >= since:
+                found.append(
+                    InboundSms(
+                        message.sid,
+                        message.from_ or "",
+                        message.to or "",
+                        message.body or "",
+                        sent_at,
+                    )
+                )
+        return sorted(found, key=lambda sms: (sms.sent_at, sms.sid))
 
     def _call(self, action: Any) -> Any:
         """A read-only request: any failure is temporary (or a configuration problem)."""

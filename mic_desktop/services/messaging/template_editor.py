@@ -34,6 +34,7 @@ from mic_desktop.services.messaging.templates import (
     MAX_SMS_LENGTH,
     DefaultTemplate,
     appointment_context,
+    check_no_cancel_keyword,
     check_template_text,
     clinic_or_blank,
     money,
@@ -206,6 +207,8 @@ def _check(channel: Channel, subject: str, body: str) -> None:
         check_template_text(subject, "subject")
     elif len(body) > MAX_SMS_LENGTH:
         raise ValidationError(f"An SMS may be at most {MAX_SMS_LENGTH} characters.", "body")
+    else:
+        check_no_cancel_keyword(body)
 
 
 def _info(default: DefaultTemplate, row: NotificationTemplate | None) -> TemplateInfo:

@@ -40,7 +40,7 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         Channel.SMS,
         "",
         "Hi {first_name}, your {scan_type} at {clinic_name} is booked for {date} at {time}, "
-        "{room}. {preparation} Questions: {clinic_phone}",
+        "{room}. {preparation} Reply YES to confirm or C to cancel. Questions: {clinic_phone}",
     ),
     DefaultTemplate(
         "reminder_24h",
@@ -48,7 +48,8 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         Channel.SMS,
         "",
         "Reminder: {first_name}, your {scan_type} is tomorrow, {date} at {time} ({room}). "
-        "{preparation} To change it call {clinic_phone}. {clinic_name}",
+        "{preparation} Reply YES to confirm or C to cancel. To change it call {clinic_phone}. "
+        "{clinic_name}",
     ),
     DefaultTemplate(
         "reminder_2h",
@@ -103,11 +104,54 @@ DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
         "{first_name}, your balance at {clinic_name} is {amount}. "
         "Please pay at reception or call {clinic_phone}.",
     ),
+    DefaultTemplate(
+        "booking_confirmation_email",
+        "Booking confirmation (e-mail with calendar file)",
+        Channel.EMAIL,
+        "Your {scan_type} on {date} at {time}",
+        "Dear {first_name},\n\nyour {scan_type} at {clinic_name} is booked for {date} at "
+        "{time} ({room}).\n\n{preparation}\n\nThe attached calendar file adds it to your "
+        "calendar. To change it call {clinic_phone}.\n\nKind regards,\n{clinic_name}",
+    ),
+    DefaultTemplate(
+        "reschedule_email",
+        "Appointment moved (e-mail with calendar file)",
+        Channel.EMAIL,
+        "Your {scan_type} has moved to {date} at {time}",
+        "Dear {first_name},\n\nyour {scan_type} at {clinic_name} has moved to {date} at "
+        "{time} ({room}).\n\n{preparation}\n\nThe attached calendar file updates your "
+        "calendar. Questions: {clinic_phone}.\n\nKind regards,\n{clinic_name}",
+    ),
+    DefaultTemplate(
+        "cancellation_email",
+        "Appointment cancelled (e-mail with calendar file)",
+        Channel.EMAIL,
+        "Your {scan_type} on {date} at {time} is cancelled",
+        "Dear {first_name},\n\nyour {scan_type} on {date} at {time} is cancelled. The "
+        "attached calendar file removes it from your calendar. To book again call "
+        "{clinic_phone}.\n\nKind regards,\n{clinic_name}",
+    ),
+    DefaultTemplate(
+        "waitlist_offer",
+        "Waitlist: a slot opened",
+        Channel.SMS,
+        "",
+        "{first_name}, a {modality} slot opened {date} {time} for your {scan_type}. "
+        "Reply YES within {minutes} min to take it. {clinic_name}",
+    ),
+    DefaultTemplate(
+        "waitlist_taken",
+        "Waitlist: slot already taken",
+        Channel.SMS,
+        "",
+        "Sorry, that slot has been taken. You stay on our waiting list. {clinic_name}",
+    ),
 )
 DEFAULTS_BY_KEY = {template.key: template for template in DEFAULT_TEMPLATES}
 PLACEHOLDERS = (
     "first_name", "patient_name", "scan_type", "date", "time", "room", "preparation",
-    "clinic_name", "clinic_phone", "amount", "receipt_number", "doctor_name",
+    "clinic_name", "clinic_phone", "amount", "receipt_number", "doctor_name", "modality",
+    "minutes",
 )  # fmt: skip
 PLACEHOLDER_LABELS = {
     "first_name": "patient's first name",
@@ -122,10 +166,21 @@ PLACEHOLDER_LABELS = {
     "amount": "amount (payment, balance or co-payment)",
     "receipt_number": "receipt number",
     "doctor_name": "referring doctor's name",
+    "modality": "modality of a waitlist offer (CT, MR ...)",
+    "minutes": "minutes a waitlist offer waits for YES",
 }
 REMINDER_KIND_PREFIX = "reminder_"
 # Notices that describe the appointment's time: stale once it moves or is cancelled.
-APPOINTMENT_NOTICE_KINDS = ("booking_confirmation", "reschedule")
+APPOINTMENT_NOTICE_KINDS = (
+    "booking_confirmation",
+    "reschedule",
+    "booking_confirmation_email",
+    "reschedule_email",
+)
+# E-mails that carry the appointment's calendar event (.ics); cancellation cancels it.
+CALENDAR_KINDS = ("booking_confirmation_email", "reschedule_email", "cancellation_email")
+# Twilio treats CANCEL as an opt-out keyword: an SMS never asks a patient to reply it.
+_REPLY_CANCEL = re.compile(r"\bCANCEL\b|\breply\s+(?:with\s+)?[\"']?cancel\b", re.IGNORECASE)
 MAX_SMS_LENGTH = 1600  # Twilio's limit for one message (it splits into segments)
 GSM_7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -186,6 +241,17 @@ def check_template_text(text: str, field: str = "body") -> tuple[str, ...]:
             )
         used.append(name)
     return tuple(dict.fromkeys(used))
+
+
+def check_no_cancel_keyword(text: str, field: str = "body") -> None:
+    """Refuse an SMS text that suggests replying CANCEL (Twilio would opt the patient out)."""
+    for match in _REPLY_CANCEL.finditer(text):
+        if match.group(0).isupper() or match.group(0).lower().startswith("reply"):
+            raise ValidationError(
+                'An SMS must not ask patients to reply CANCEL: Twilio treats it as "stop all '
+                'messages". Ask them to reply C to cancel instead.',
+                field,
+            )
 
 
 def sms_segments(text: str) -> int:

@@ -17,8 +17,9 @@ from mic_desktop.models import Appointment, AppointmentStatus, PatientFeedback
 from mic_desktop.services import audit
 from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import NotFoundError, ServiceError, ValidationError
+from mic_desktop.services.text_checks import NOTES_MAX, check_text
 
-MAX_COMMENT_LENGTH = 2000
+MAX_COMMENT_LENGTH = NOTES_MAX
 
 
 class FeedbackRefusedError(ServiceError):
@@ -88,11 +89,9 @@ class FeedbackService(ClinicService):
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
                 raise ValidationError("Choose a rating from 1 to 5.", field)
-        comments = (answers.comments or "").strip()
-        if len(comments) > MAX_COMMENT_LENGTH:
-            raise ValidationError(
-                f"The comment is longer than {MAX_COMMENT_LENGTH} characters.", "comments"
-            )
+        comments = check_text(
+            (answers.comments or "").strip(), "comments", "The comment", MAX_COMMENT_LENGTH
+        )
         refusal = FeedbackRefusedError("Feedback for this visit has already been given. Thank you!")
         with self._sessions.begin() as session:
             appointment = self._completed(session, appointment_id)

@@ -37,6 +37,7 @@ from mic_desktop.services.patients.details import (
 from mic_desktop.services.patients.panel import PatientPanel, read_panel
 from mic_desktop.services.patients.search_query import search_query, summary_select
 from mic_desktop.services.records import check_version, clinic_settings, clinic_zone, stale_guard
+from mic_desktop.services.text_checks import ADDRESS_MAX, check_search, check_text
 
 SEARCH_LIMIT = 50
 OLDEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -64,7 +65,7 @@ class PlanOption:
 
 
 def _clean_text(value: str | None, limit: int, field: str, label: str) -> str | None:
-    text = " ".join(unicodedata.normalize("NFC", value or "").split())
+    text = " ".join(unicodedata.normalize("NFC", check_text(value, field, label)).split())
     if len(text) > limit:
         raise ValidationError(f"{label} is longer than {limit} characters.", field)
     return text or None
@@ -81,7 +82,11 @@ class PatientService(ClinicService):
     # ------------------------------------------------------------------ search
 
     def search(self, text: str, limit: int = SEARCH_LIMIT) -> list[PatientSummary]:
-        """Patients matching what was typed so far, best first (at most ``limit``)."""
+        """Patients matching what was typed so far, best first (at most ``limit``).
+
+        Text longer than :data:`SEARCH_MAX` raises :class:`SearchTextTooLongError`.
+        """
+        text = check_search(text)
         with self._sessions() as session:
             region = clinic_settings(session).phone_region
             query = search_query(text, region, limit)
@@ -223,7 +228,8 @@ class PatientService(ClinicService):
             sex = Sex(data.sex)
         except ValueError:
             raise ValidationError("Choose female, male, other or unknown.", "sex") from None
-        email = normalise_email(data.email)
+        check_text(data.phone, "phone", "The phone number")
+        email = normalise_email(check_text(data.email, "email", "The e-mail address"))
         national_id = _clean_text(data.national_id, 32, "national_id", "The national ID")
         member_number = _clean_text(
             data.medical_aid_member_number,
@@ -274,10 +280,10 @@ class PatientService(ClinicService):
 
 
 def _clean_address(value: str | None) -> str | None:
-    text = unicodedata.normalize("NFC", value or "")
+    text = unicodedata.normalize("NFC", check_text(value, "address", "The address"))
     lines = (" ".join(line.split()) for line in text.splitlines())
     joined = "\n".join(line for line in lines if line)
-    return joined or None
+    return check_text(joined, "address", "The address", ADDRESS_MAX) or None
 
 
 def _jsonable(value: object) -> object:

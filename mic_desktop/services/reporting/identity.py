@@ -18,7 +18,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -75,6 +74,8 @@ def fold(text: str) -> str:
 
 def pdf_text(content: bytes) -> str:
     """The text of every page ('' for a scan or a PDF pypdf cannot read text from)."""
+    from pypdf import PdfReader  # loads with the first PDF read, not with the window
+
     log = logging.getLogger("pypdf")
     level = log.level
     log.setLevel(logging.ERROR)

@@ -2,7 +2,9 @@
 
 The name of the file proves nothing: the bytes are checked (the ``%PDF-`` header,
 the ``%%EOF`` trailer a complete file ends with), then the file is parsed with
-pypdf, which has to find at least one page and read every page's content. Each
+pypdf, which has to find at least one page and read every page's content, and a
+file with active content (JavaScript, launch actions, embedded files, rich media)
+is refused with a message that says which: it is never cleaned and stored. Each
 refusal is its own :class:`ValidationError` subclass with a message for the person
 at the desk; nothing is stored unless the file passes.
 """
@@ -16,8 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pypdf import PdfReader
-
+from mic_desktop.services.documents.pdf_active_content import active_content_of, describe
 from mic_desktop.services.errors import ValidationError
 
 DEFAULT_MAX_MB = 20
@@ -81,6 +82,18 @@ class EncryptedPdfError(PdfRejectedError):
         )
 
 
+class ActivePdfContentError(PdfRejectedError):
+    """The PDF holds JavaScript, a launch action, embedded files, ...: refused, not cleaned."""
+
+    def __init__(self, filename: str, kinds: tuple[str, ...]) -> None:
+        super().__init__(
+            f"{filename} contains {describe(kinds)}, which a PDF viewer could run or open. "
+            "Such PDFs are not stored or sent to patients and doctors: print or save the "
+            "document to PDF again (e.g. with Print to PDF) and attach that file."
+        )
+        self.kinds = kinds
+
+
 class PdfWithoutPagesError(PdfRejectedError):
     def __init__(self, filename: str) -> None:
         super().__init__(f"{filename} has no pages.")
@@ -135,6 +148,8 @@ def check_report_pdf(content: bytes, filename: str, max_mb: int = DEFAULT_MAX_MB
 
 
 def _read_pages(content: bytes, shown: str) -> int:
+    from pypdf import PdfReader  # pypdf loads with the first PDF checked, not with the window
+
     pypdf_log = logging.getLogger("pypdf")
     level = pypdf_log.level
     pypdf_log.setLevel(logging.ERROR)  # a damaged file is reported to the user, not the log
@@ -149,6 +164,9 @@ def _read_pages(content: bytes, shown: str) -> int:
             # Reading each page's size and content streams finds broken objects and streams.
             _ = page.mediabox
             page.get_contents()
+        kinds = active_content_of(reader)
+        if kinds:
+            raise ActivePdfContentError(shown, kinds)
         return len(pages)
     except PdfRejectedError:
         raise

@@ -10,6 +10,7 @@ signature, the critical finding) live here too.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -25,6 +26,7 @@ from mic_desktop.models import (
     StaffUser,
 )
 from mic_desktop.services import audit, live
+from mic_desktop.services.attachments import read_attachment
 from mic_desktop.services.base import ClinicService
 from mic_desktop.services.errors import (
     NotFoundError,
@@ -38,12 +40,15 @@ from mic_desktop.services.reporting.delivery import choose_delivery
 from mic_desktop.services.reporting.errors import NotClaimedError, ReportLockedError
 from mic_desktop.services.reporting.pdf_checks import (
     DEFAULT_MAX_MB,
+    FIELD,
     CheckedPdf,
     check_report_pdf,
+    max_bytes,
 )
 
 FINAL_STATUSES = (ReportStatus.COMPLETED.value, ReportStatus.REVIEWED.value)
 MAX_CRITICAL_DESCRIPTION = 2000
+WHAT = "report PDFs"
 
 
 class ReportRules(ClinicService):
@@ -104,11 +109,17 @@ class ReportRules(ClinicService):
             )
         return choose_delivery(has_text=has_text, has_pdf=has_pdf, requested=requested)
 
-    def _check_pdf(self, content: bytes, filename: str | None) -> CheckedPdf:
+    def read_pdf_file(self, path: Path) -> bytes:
+        """A PDF from this PC's disk, refused by its size (``os.stat``) before it is read."""
+        return read_attachment(path, max_bytes(self._pdf_limit_mb()), what=WHAT, field=FIELD)
+
+    def _pdf_limit_mb(self) -> int:
         with self._sessions() as session:
             settings = session.get(ClinicSettings, 1)
-            max_mb = settings.report_pdf_max_mb if settings is not None else DEFAULT_MAX_MB
-        return check_report_pdf(content, filename or "report.pdf", max_mb)
+            return settings.report_pdf_max_mb if settings is not None else DEFAULT_MAX_MB
+
+    def _check_pdf(self, content: bytes, filename: str | None) -> CheckedPdf:
+        return check_report_pdf(content, filename or "report.pdf", self._pdf_limit_mb())
 
     def _store_pdf(
         self,

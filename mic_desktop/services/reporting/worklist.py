@@ -46,6 +46,7 @@ from mic_desktop.models import (
 )
 from mic_desktop.services import audit, live
 from mic_desktop.services.base import ClinicService
+from mic_desktop.services.dicom.steps import completed_by
 from mic_desktop.services.errors import NotFoundError, PermissionDeniedError
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.reporting.errors import (
@@ -54,6 +55,7 @@ from mic_desktop.services.reporting.errors import (
     ReportAlreadyFinalError,
     ScanNotCompletedError,
 )
+from mic_desktop.services.text_checks import check_search
 
 OPEN_REPORT_STATUSES = (ReportStatus.PENDING.value, ReportStatus.IN_PROGRESS.value)
 DEFAULT_OVERDUE_HOURS = 48
@@ -115,6 +117,7 @@ class WorklistItem:
     hours_waiting: float
     is_overdue: bool
     is_mine: bool
+    scanned_by: str | None = None  # the scanner (AE title) that reported it done over DICOM
 
     @property
     def is_urgent(self) -> bool:
@@ -185,6 +188,7 @@ class WorklistService(ClinicService):
                 Report.claimed_at,
                 hours,
                 overdue,
+                completed_by(),
             )
             .select_from(Appointment)
             .join(Patient, Patient.id == Appointment.patient_id)
@@ -223,6 +227,7 @@ class WorklistService(ClinicService):
                 hours_waiting=max(0.0, float(row[17])),
                 is_overdue=bool(row[18]),
                 is_mine=row[12] is not None and row[12] == self._actor.id,
+                scanned_by=row[19],
             )
             for row in rows
         ]
@@ -412,7 +417,7 @@ class WorklistService(ClinicService):
                 ReferringDoctor.full_name,
             )
         )
-        for word in criteria.search.split():
+        for word in check_search(criteria.search).split():
             pattern = f"%{word.translate(_LIKE_SPECIAL)}%"
             conditions.append(haystack.ilike(func.unaccent(pattern), escape="\\"))
         return conditions

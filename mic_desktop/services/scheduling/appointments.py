@@ -23,7 +23,9 @@ from mic_desktop.models import (
     AppointmentStatus,
     AppointmentStatusChange,
     MedicalAidPlan,
+    PerformedProcedureStep,
     StaffUser,
+    StepStatus,
     Urgency,
 )
 from mic_desktop.services.base import ClinicService
@@ -110,6 +112,9 @@ class AppointmentDetails:
     created_at: dt.datetime
     version: int
     attachments: tuple[AttachmentInfo, ...]
+    study_instance_uid: str = ""
+    # The latest a scanner reported over DICOM (MPPS), e.g. "completed by CT1".
+    modality_step: str | None = None
 
     @property
     def next_statuses(self) -> frozenset[AppointmentStatus]:
@@ -119,6 +124,11 @@ class AppointmentDetails:
     @property
     def can_reschedule(self) -> bool:
         return self.status in RESCHEDULABLE
+
+    @property
+    def on_worklist(self) -> bool:
+        """Whether the room's scanners get it in their DICOM worklist."""
+        return self.status in (S.CONFIRMED, S.ARRIVED)
 
 
 def clean_text(value: str | None, limit: int | None = None) -> str | None:
@@ -150,7 +160,10 @@ class AppointmentService(ClinicService):
                 from_status=S(change.from_status) if change.from_status else None,
                 to_status=S(change.to_status),
                 changed_at=change.changed_at,
-                changed_by=name,
+                changed_by=name
+                or (
+                    f"modality {change.changed_by_modality}" if change.changed_by_modality else None
+                ),
                 reason=change.reason,
                 workstation=change.workstation,
             )
@@ -244,6 +257,16 @@ def appointment_details(session: Session, appointment_id: int) -> AppointmentDet
         .where(AppointmentAttachment.appointment_id == appointment.id)
         .order_by(AppointmentAttachment.id)
     ).all()
+    step = session.execute(
+        select(
+            PerformedProcedureStep.status,
+            PerformedProcedureStep.ae_title,
+            PerformedProcedureStep.discontinued_reason,
+        )
+        .where(PerformedProcedureStep.appointment_id == appointment.id)
+        .order_by(PerformedProcedureStep.id.desc())
+        .limit(1)
+    ).first()
     patient, scan = appointment.patient, appointment.scan_type
     doctor = appointment.referring_doctor
     return AppointmentDetails(
@@ -284,4 +307,10 @@ def appointment_details(session: Session, appointment_id: int) -> AppointmentDet
         created_at=appointment.created_at,
         version=appointment.version,
         attachments=tuple(attachment_info(row) for row in attachments),
+        study_instance_uid=appointment.study_instance_uid,
+        modality_step=(
+            f"{StepStatus(step[0]).label} by {step[1]}" + (f": {step[2]}" if step[2] else "")
+            if step
+            else None
+        ),
     )

@@ -93,6 +93,7 @@ class BookEntry:
     urgency: Urgency
     radiologist_name: str | None
     version: int
+    patient_sort_name: str = ""  # "Surname, First": what the book's narrow blocks show first
 
     @property
     def is_urgent(self) -> bool:
@@ -208,6 +209,7 @@ class SchedulingService:
                 urgency=Urgency(row.urgency),
                 radiologist_name=row.radiologist_name,
                 version=row.version,
+                patient_sort_name=f"{row.last_name}, {row.first_name}",
             )
             for row in rows
         ]

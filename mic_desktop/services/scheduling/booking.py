@@ -18,10 +18,8 @@ cancellation rules of :class:`~.cancellation.CancellationService`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import unicodedata
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -66,26 +64,19 @@ from mic_desktop.services.scheduling.appointments import (
     clean_text,
 )
 from mic_desktop.services.scheduling.cancellation import CancellationService
+from mic_desktop.services.scheduling.freed_slots import free_slot
+from mic_desktop.services.scheduling.referral_letters import (
+    ReferralLetter,
+    check_referral_letter,
+    read_referral_letter,
+)
 from mic_desktop.services.scheduling.slots import SlotCheck, check_slot
 from mic_desktop.services.scheduling.visit_status import VisitStatusService
+from mic_desktop.services.text_checks import NOTES_MAX, check_text
 
 S = AppointmentStatus
 
-# Referral letters: what a file must start with to be the type it claims.
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-)
 _RADIOLOGIST_LOCK = 7301  # pg_advisory_xact_lock namespace: one radiologist's bookings
-
-
-@dataclass(frozen=True)
-class ReferralLetter:
-    filename: str
-    content: bytes
 
 
 @dataclass(frozen=True)
@@ -107,28 +98,6 @@ def _is_exclusion_violation(error: IntegrityError) -> bool:
     return getattr(error.orig, "sqlstate", None) == "23P01"
 
 
-def check_referral_letter(letter: ReferralLetter, max_mb: int) -> tuple[str, str, str]:
-    """(file name, content type, SHA-256) of a real PDF or image within the size limit."""
-    size = len(letter.content)
-    if size == 0:
-        raise ValidationError("The referral letter is an empty file.", "referral_letter")
-    if size > max_mb * 1024 * 1024:
-        raise ValidationError(
-            f"The referral letter is {size / 1024 / 1024:.1f} MB; the limit is {max_mb} MB.",
-            "referral_letter",
-        )
-    content_type = next(
-        (kind for signature, kind in _SIGNATURES if letter.content.startswith(signature)), None
-    )
-    if content_type is None:
-        raise ValidationError(
-            "The referral letter must be a PDF or an image (PNG, JPEG or TIFF).",
-            "referral_letter",
-        )
-    name = unicodedata.normalize("NFC", PurePath(letter.filename.replace("\\", "/")).name)
-    return name[-255:] or "referral", content_type, hashlib.sha256(letter.content).hexdigest()
-
-
 class BookingService(VisitStatusService, CancellationService):
     """Booking and rescheduling; confirming, checking in, ... and cancelling come with it."""
 
@@ -139,7 +108,9 @@ class BookingService(VisitStatusService, CancellationService):
             urgency = Urgency(request.urgency)
         except ValueError:
             raise ValidationError("Choose routine or urgent.", "urgency") from None
-        notes = (request.clinical_notes or "").strip()
+        notes = check_text(
+            (request.clinical_notes or "").strip(), "clinical_notes", "The notes", NOTES_MAX
+        )
         preauthorisation = clean_text(request.preauthorisation_number, 40)
         now = self._clock()
         with self._sessions.begin() as session:
@@ -241,7 +212,11 @@ class BookingService(VisitStatusService, CancellationService):
             )
             zone = clinic_zone(session)
             before = f"{format_datetime(appointment.start_at, zone)} ({appointment.room.name})"
-            old_start = appointment.start_at
+            old_start, old_end, old_room = (
+                appointment.start_at,
+                appointment.end_at,
+                appointment.room_id,
+            )
             appointment.room_id = room.id
             appointment.start_at = start_at
             appointment.end_at = start_at + dt.timedelta(minutes=scan.duration_minutes)
@@ -253,7 +228,17 @@ class BookingService(VisitStatusService, CancellationService):
             self._history(
                 session, appointment, status, status, f"Moved from {before} to {after}", now
             )
+            appointment.calendar_sequence += 1
             notifications.appointment_rescheduled(session, appointment, now=now)
+            free_slot(
+                session,
+                appointment,
+                "moved",
+                now,
+                start_at=old_start,
+                end_at=old_end,
+                room_id=old_room,
+            )
             self._audit(
                 session,
                 "appointment_rescheduled",
@@ -281,6 +266,14 @@ class BookingService(VisitStatusService, CancellationService):
             self._audit(session, "referral_letter_attached", appointment, {"file": row.filename})
             live.notify(session, LiveChannel.APPOINTMENT, appointment.id)
             return attachment_info(row)
+
+    def read_referral_letter(self, path: Path) -> ReferralLetter:
+        """Read a letter from the disk and check it; its size is checked before reading."""
+        with self._sessions() as session:
+            max_mb = clinic_settings(session).report_pdf_max_mb
+        letter = read_referral_letter(path, max_mb)
+        check_referral_letter(letter, max_mb)
+        return letter
 
     def referral_letter(self, attachment_id: int) -> tuple[str, str, bytes]:
         """(file name, content type, bytes) of an attached referral letter."""

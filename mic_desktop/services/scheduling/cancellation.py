@@ -30,6 +30,8 @@ from mic_desktop.services.scheduling.appointments import (
     appointment_details,
     clean_text,
 )
+from mic_desktop.services.scheduling.freed_slots import free_slot
+from mic_desktop.services.text_checks import NOTES_MAX, check_text
 
 S = AppointmentStatus
 
@@ -79,7 +81,7 @@ class CancellationService(AppointmentService):
 
         A wrong manager password raises AuthenticationError and changes nothing.
         """
-        reason = clean_text(reason)
+        reason = clean_text(check_text(reason, "reason", "The reason", NOTES_MAX))
         with self._sessions() as session:
             appointment = session.get(Appointment, appointment_id)
             if appointment is None:
@@ -122,6 +124,7 @@ class CancellationService(AppointmentService):
                 session.flush()
             self._history(session, appointment, previous, S.CANCELLED, reason, now)
             notifications.appointment_cancelled(session, appointment, now=now)
+            free_slot(session, appointment, "cancelled", now)
             details: dict[str, Any] = {"reference": appointment.reference, "reason": reason}
             if late:
                 details |= {"late": True, "authorised_by": manager.username if manager else None}

@@ -19,6 +19,7 @@ from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.patients.contact_details import normalise_email, normalise_phone
 from mic_desktop.services.records import clinic_settings
 from mic_desktop.services.scheduling.appointments import clean_text
+from mic_desktop.services.text_checks import check_search, check_text
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class ReferringDoctorDirectory:
     def search(self, typed: str = "", limit: int = 50) -> list[DoctorInfo]:
         """Active doctors whose name, practice or practice number contains every typed word."""
         query = select(ReferringDoctor).where(ReferringDoctor.is_active)
-        for word in (typed or "").split():
+        for word in check_search(typed).split():
             key = select(func.mic_search_key(word)).scalar_subquery()
             pattern = "%" + key + "%"
             query = query.where(
@@ -75,7 +76,9 @@ class ReferringDoctorDirectory:
             raise ValidationError("Enter the doctor's name.", "full_name")
         if len(name) > 120:
             raise ValidationError("The name is longer than 120 characters.", "full_name")
-        number = clean_text(practice_number, 40)
+        number = clean_text(
+            check_text(practice_number, "practice_number", "The practice number"), 40
+        )
         with self._sessions.begin() as session:
             region = clinic_settings(session).phone_region
             values = {

@@ -25,12 +25,16 @@ from mic_desktop.services.scheduling.appointments import (
     AppointmentService,
     appointment_details,
 )
+from mic_desktop.services.scheduling.freed_slots import free_slot
 
 S = AppointmentStatus
 
 
 class VisitStatusService(AppointmentService):
     """Moving an appointment through the day."""
+
+    # A scanner reporting over DICOM that it started is proof the patient is there.
+    _check_in_window_applies = True
 
     def confirm(self, appointment_id: int, expected_version: int) -> AppointmentDetails:
         return self._move(appointment_id, expected_version, S.CONFIRMED, "appointment_confirmed")
@@ -51,7 +55,11 @@ class VisitStatusService(AppointmentService):
         return self._move(appointment_id, expected_version, S.NO_SHOW, "appointment_no_show")
 
     def _move(
-        self, appointment_id: int, expected_version: int, target: AppointmentStatus, action: str
+        self,
+        appointment_id: int,
+        expected_version: int | None,
+        target: AppointmentStatus,
+        action: str,
     ) -> AppointmentDetails:
         now = self._clock()
         with self._sessions.begin() as session:
@@ -63,7 +71,7 @@ class VisitStatusService(AppointmentService):
                     "A patient can be marked as a no-show only after the start time "
                     f"({format_time(appointment.start_at, zone)})."
                 )
-            if target is S.ARRIVED:
+            if target is S.ARRIVED and self._check_in_window_applies:
                 window = clinic_settings(session).check_in_minutes_before
                 opens = appointment.start_at - dt.timedelta(minutes=window)
                 if now < opens:
@@ -84,6 +92,10 @@ class VisitStatusService(AppointmentService):
             with stale_guard("This appointment"):
                 session.flush()
             self._history(session, appointment, previous, target, None, now)
+            if target is S.NO_SHOW:  # what is left of a long slot may still be offered
+                free_slot(
+                    session, appointment, "no-show", now, start_at=max(now, appointment.start_at)
+                )
             if target is S.COMPLETED:
                 report_id = session.execute(
                     insert(Report)

@@ -59,13 +59,13 @@ def app_icon() -> QIcon:
 
 
 def icon(name: str, colour: str = MUTED_TEXT) -> QIcon:
-    """An icon of the one icon set (Material Design Icons through qtawesome).
+    """An icon of the one icon set (Material Design Icons, ``mdi6.*``).
 
-    qtawesome (and its icon fonts) load with the first icon, not with the program.
+    Its font loads with the first icon, not with the program (:mod:`.icons`).
     """
-    import qtawesome
+    from .icons import glyph_icon
 
-    return qtawesome.icon(name, color=colour, color_disabled="#b8c0ca")
+    return glyph_icon(name, colour, "#b8c0ca")
 
 
 def accent_icon(name: str) -> QIcon:

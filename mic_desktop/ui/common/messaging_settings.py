@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -56,6 +57,10 @@ from .session import UserSession
 from .tasks import run_task
 
 OK_TEXT = "#15723a"
+UNENCRYPTED_WARNING = (
+    "Warning: without encryption the user name and password cross the network readable "
+    "by anyone on it. Use this only for a mail relay on the clinic's own network."
+)
 STORED = "stored in the keyring — leave empty to keep it"
 STORED_IN_MEMORY = "kept in memory for this run — leave empty to keep it"
 
@@ -137,6 +142,10 @@ class MessagingSettingsDialog(QDialog):
         self.smtp_user = QLineEdit()
         self.smtp_from = QLineEdit(placeholderText="e.g. appointments@clinic.example")
         self.smtp_password = QLineEdit(echoMode=QLineEdit.EchoMode.Password)
+        self.allow_unencrypted = QCheckBox("Allow unencrypted login (not recommended)")
+        self.unencrypted_warning = QLabel(UNENCRYPTED_WARNING)
+        self.unencrypted_warning.setWordWrap(True)
+        self.unencrypted_warning.setStyleSheet(f"color:{ERROR_TEXT}")
         self.smtp_error = self._error_label()
         port_row = QHBoxLayout()
         port_row.addWidget(self.smtp_port)
@@ -148,7 +157,14 @@ class MessagingSettingsDialog(QDialog):
         smtp_form.addRow("&User:", self.smtp_user)
         smtp_form.addRow("&From address:", self.smtp_from)
         smtp_form.addRow("Pass&word:", self.smtp_password)
+        smtp_form.addRow("", self.allow_unencrypted)
+        smtp_form.addRow("", self.unencrypted_warning)
         smtp_form.addRow("", self.smtp_error)
+        self._smtp_form = smtp_form
+        self.smtp_security.currentIndexChanged.connect(self._show_unencrypted)
+        self.smtp_user.textChanged.connect(self._show_unencrypted)
+        self.allow_unencrypted.toggled.connect(self._show_unencrypted)
+        self._show_unencrypted()
 
         self.test_sms_to = QLineEdit(placeholderText="+263771234567")
         self.test_sms_button = QPushButton("Send test &SMS")
@@ -199,6 +215,7 @@ class MessagingSettingsDialog(QDialog):
             "port": self.smtp_port,
             "user": self.smtp_user,
             "from_address": self.smtp_from,
+            "allow_unencrypted": self.allow_unencrypted,
             "to": None,
         }
         self._set_busy(True)
@@ -229,6 +246,7 @@ class MessagingSettingsDialog(QDialog):
             self.smtp_security.setCurrentIndex(self.smtp_security.findData(smtp.security.value))
             self.smtp_user.setText(smtp.user)
             self.smtp_from.setText(smtp.from_address)
+            self.allow_unencrypted.setChecked(smtp.allow_unencrypted)
         self.smtp_password.setPlaceholderText(placeholder if status.smtp_secret_stored else "")
         if not status.keyring_available:
             self.keyring_note.setText(
@@ -268,6 +286,18 @@ class MessagingSettingsDialog(QDialog):
             user=self.smtp_user.text().strip(),
             from_address=self.smtp_from.text().strip(),
             security=SmtpSecurity(self.smtp_security.currentData()),
+            allow_unencrypted=self.allow_unencrypted.isChecked() and self._unencrypted(),
+        )
+
+    def _unencrypted(self) -> bool:
+        return self.smtp_security.currentData() == SmtpSecurity.NONE.value
+
+    def _show_unencrypted(self) -> None:
+        """The opt-in and its warning only matter for a login without encryption."""
+        offered = self._unencrypted() and bool(self.smtp_user.text().strip())
+        self._smtp_form.setRowVisible(self.allow_unencrypted, offered)
+        self._smtp_form.setRowVisible(
+            self.unencrypted_warning, offered and self.allow_unencrypted.isChecked()
         )
 
     def _save_work(self) -> Callable[[], MessagingStatus]:

@@ -7,6 +7,7 @@ services they need from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from mic_desktop.services.clock import Clock, utc_now
 from mic_desktop.services.reporting.worklist import WorklistService
 
 if TYPE_CHECKING:
+    from mic_desktop.ui.common.changes import Changes
     from mic_desktop.ui.common.live import LiveUpdates
 
 
@@ -30,6 +32,8 @@ class UserSession:
     clock: Clock = utc_now  # what "now" and "today" are for the services
     closed: bool = field(default=False, init=False)
     _live: LiveUpdates | None = field(default=None, init=False, repr=False)
+    _changes: Changes | None = field(default=None, init=False, repr=False)
+    _stop_watching: Callable[[], None] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def open(
@@ -77,10 +81,34 @@ class UserSession:
             self._live.start()
         return self._live
 
+    @property
+    def changes(self) -> Changes:
+        """The one change signal views subscribe to: this PC's commits and the other desks'.
+
+        Made on first use (on the GUI thread); it starts the live updates too.
+        """
+        if self._changes is None:
+            from mic_desktop.services.live import watch_commits
+            from mic_desktop.ui.common.changes import Changes
+
+            changes = Changes()
+            self._stop_watching = watch_commits(self.database.session_factory, changes.committed)
+            live = self.live
+            live.changed.connect(changes.from_other_desks)
+            live.reset.connect(changes.reset)
+            self._changes = changes
+        return self._changes
+
     def close(self) -> None:
         """Stop live updates and dispose the person's engine (idempotent)."""
         if not self.closed:
             self.closed = True
+            if self._stop_watching is not None:
+                self._stop_watching()
+                self._stop_watching = None
+            if self._changes is not None:
+                self._changes.deleteLater()
+                self._changes = None
             if self._live is not None:
                 self._live.stop()
                 self._live.deleteLater()

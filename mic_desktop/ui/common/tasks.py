@@ -25,6 +25,7 @@ T = TypeVar("T")
 MAX_THREADS = 4  # a Database's pool has 4 connections (db.make_engine)
 
 _pool: QThreadPool | None = None
+_lanes: dict[str, QThreadPool] = {}
 _pending: set[_Relay] = set()
 
 
@@ -35,6 +36,20 @@ def task_pool() -> QThreadPool:
         _pool = QThreadPool()
         _pool.setMaxThreadCount(MAX_THREADS)
     return _pool
+
+
+def task_lane(name: str) -> QThreadPool:
+    """A pool of one thread that is kept, for work of one kind done one at a time.
+
+    Chart drawing runs on one: matplotlib's fonts are cached per thread, and each
+    thread's allocator keeps its own freed buffers, so one thread holds one set.
+    """
+    lane = _lanes.get(name)
+    if lane is None:
+        lane = _lanes[name] = QThreadPool()
+        lane.setMaxThreadCount(1)
+        lane.setExpiryTimeout(-1)
+    return lane
 
 
 def log_error(error: BaseException) -> None:
@@ -108,8 +123,9 @@ def run_task(
     on_error: Callable[[BaseException], None] | None = None,
     *,
     receiver: QObject | None = None,
+    pool: QThreadPool | None = None,
 ) -> None:
-    """Run ``fn()`` on the pool; call ``on_result``/``on_error`` on the GUI thread.
+    """Run ``fn()`` on the pool (or ``pool``); call ``on_result``/``on_error`` on the GUI thread.
 
     ``receiver`` is the widget the callbacks belong to: once it is deleted the
     outcome is dropped (errors are still logged). Errors without ``on_error`` are
@@ -117,7 +133,7 @@ def run_task(
     """
     relay = _Relay(receiver, on_result, on_error)
     _pending.add(relay)
-    task_pool().start(_Task(fn, relay))
+    (pool or task_pool()).start(_Task(fn, relay))
 
 
 def pending_task_count() -> int:
@@ -131,7 +147,7 @@ def wait_for_tasks(timeout_ms: int = 10_000) -> bool:
     Outcomes still queued for the GUI thread are delivered by the next event loop
     pass, or dropped when the program is ending.
     """
-    done = task_pool().waitForDone(timeout_ms)
+    done = all([pool.waitForDone(timeout_ms) for pool in (task_pool(), *_lanes.values())])
     QCoreApplication.sendPostedEvents()
     return done
 

@@ -13,10 +13,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMenu
 
 from .first_run import FirstRunDialog
-from .messaging_settings import open_messaging_settings
 
 if TYPE_CHECKING:
     from .window import RoleWindow
+
+
+def _open_messaging_settings(window: RoleWindow) -> None:
+    # The dialog's module brings Twilio's client and requests (about 8 MiB): loaded when opened.
+    from .messaging_settings import open_messaging_settings
+
+    open_messaging_settings(window.session, window)
 
 
 def open_workstation_connection(window: RoleWindow) -> FirstRunDialog:
@@ -37,7 +43,7 @@ def add_workstation_settings(window: RoleWindow, menu: QMenu) -> None:
     """Add the two settings actions to ``menu`` (call it for managers only)."""
     window.messaging_settings_action = window.make_action(  # type: ignore[attr-defined]
         "&Messaging settings…",
-        lambda: open_messaging_settings(window.session, window),
+        lambda: _open_messaging_settings(window),
         icon_name="mdi6.message-cog-outline",
         tip="Twilio (SMS) and the mail server, with a test message",
     )

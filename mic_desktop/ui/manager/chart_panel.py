@@ -15,11 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QHideEvent,
     QImage,
+    QMouseEvent,
     QPainter,
     QPaintEvent,
     QPixmap,
@@ -38,11 +40,12 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from mic_desktop.services.analytics.charts import ChartPixels, render_rgba
+from mic_desktop.services.analytics.charts import ChartPixels, HoverZone, render_rgba
 from mic_desktop.services.analytics.export import chart_png, export_filename, table_csv
 from mic_desktop.services.analytics.results import Chart, Dashboard
 from mic_desktop.services.analytics.tables import Table
@@ -50,11 +53,12 @@ from mic_desktop.ui.common.colours import MUTED_TEXT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.table import LEFT, RIGHT, make_table_view
-from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.tasks import run_task, task_lane
 
 from . import files
 
 SCREEN_DPI = 100  # matplotlib's Qt canvas: 100 dpi at a device pixel ratio of 1
+TABLES_WIDTH = 380  # the numbers beside a chart, at least
 RESIZE_SETTLE_MS = 120  # a resized chart is drawn again once the size stops changing
 
 
@@ -117,6 +121,8 @@ class ChartCanvas(QWidget):
     description) are what is on screen. The figure is not kept, and no garbage
     collection runs while it is built: its many short-lived objects are then freed by
     the young generation's quick pass instead of a full one that stops every thread.
+    Charts are drawn one at a time on one kept thread (``task_lane``), and a hidden
+    canvas keeps its picture only as PNG (tens of KiB, not MiB), unpacked when painted.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -124,14 +130,35 @@ class ChartCanvas(QWidget):
         self.chart: Chart | None = None  # the chart to show
         self.drawn_chart: Chart | None = None  # the chart on screen
         self.texts: tuple[str, ...] = ()
+        self.hover: tuple[HoverZone, ...] = ()  # a bucket's numbers and denominators
+        self._picture_size = (1.0, 1.0)
         self.drawings = 0  # pictures shown so far
         self._picture: QPixmap | None = None
+        self._packed = b""  # the picture as PNG: all a hidden canvas keeps of it
+        self._ratio = 1.0
         self._message = "Drawing the chart…"
         self._wanted: tuple[Chart, int, int] | None = None  # being rendered or shown
         self._generation = 0
         self._later = QTimer(self, singleShot=True)
         self._later.timeout.connect(self._render)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMouseTracking(True)
+
+    def hover_text(self, x: float, y: float) -> str:
+        """The tooltip at widget position ``x``, ``y`` (the picture may be stretched)."""
+        width, height = self._picture_size
+        px, py = x * width / max(1, self.width()), y * height / max(1, self.height())
+        ratio = self.devicePixelRatioF()
+        return next((zone.text for zone in self.hover if zone.contains(px * ratio, py * ratio)), "")
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        position = event.position()
+        text = self.hover_text(position.x(), position.y())
+        if text:
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+        else:
+            QToolTip.hideText()
+        super().mouseMoveEvent(event)
 
     def set_chart(self, chart: Chart) -> None:
         self.chart = chart
@@ -159,19 +186,25 @@ class ChartCanvas(QWidget):
         generation = self._generation
         dpi = SCREEN_DPI * ratio
         run_task(
-            lambda: _render_quietly(chart, width, height, dpi),
-            lambda pixels: self._rendered(generation, chart, ratio, pixels),
+            lambda: _packed(_render_quietly(chart, width, height, dpi)),
+            lambda result: self._rendered(generation, chart, ratio, *result),
             lambda error: self._failed(generation, error),
             receiver=self,
+            pool=task_lane("charts"),
         )
 
-    def _rendered(self, generation: int, chart: Chart, ratio: float, pixels: ChartPixels) -> None:
+    def _rendered(
+        self, generation: int, chart: Chart, ratio: float, pixels: ChartPixels, packed: bytes
+    ) -> None:
         if generation != self._generation:
             return
+        self._packed, self._ratio = packed, ratio
         image = QImage(pixels.rgba, pixels.width, pixels.height, QImage.Format.Format_RGBA8888)
         self._picture = QPixmap.fromImage(image)  # converted once, not at every paint
         self._picture.setDevicePixelRatio(ratio)
         self.texts = pixels.texts
+        self.hover = pixels.hover
+        self._picture_size = (pixels.width / ratio, pixels.height / ratio)
         self.setAccessibleDescription("; ".join(pixels.texts))
         self.drawn_chart = chart
         self.drawings += 1
@@ -180,8 +213,14 @@ class ChartCanvas(QWidget):
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation == self._generation:
             self._picture = None
+            self._packed = b""
             self._message = f"The chart could not be drawn: {describe_error(error)}"
             self.update()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if self._packed:  # a few MiB of pixels become tens of KiB; unpacked when painted
+            self._picture = None
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -191,6 +230,10 @@ class ChartCanvas(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), Qt.GlobalColor.white)
+        if self._picture is None and self._packed:
+            self._picture = QPixmap()
+            self._picture.loadFromData(self._packed, "PNG")
+            self._picture.setDevicePixelRatio(self._ratio)
         if self._picture is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawPixmap(QRectF(self.rect()), self._picture, QRectF(self._picture.rect()))
@@ -202,6 +245,25 @@ class ChartCanvas(QWidget):
         painter.end()
         if not self._later.isActive() and self._out_of_date():
             self._later.start(0)
+
+
+def _packed(pixels: ChartPixels) -> tuple[ChartPixels, bytes]:
+    """``pixels`` and the same picture as PNG, encoded on the worker."""
+    image = QImage(pixels.rgba, pixels.width, pixels.height, QImage.Format.Format_RGBA8888)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return pixels, data.data()
+
+
+def _tab_label(title: str) -> str:
+    """A table's tab: its title without the chart's subject (the tooltip has it whole)."""
+    for subject in ("Revenue ", "Satisfaction "):
+        if title.startswith(subject) and len(title) > len(subject):
+            rest = title.removeprefix(subject)
+            return rest[:1].upper() + rest[1:]
+    return title
 
 
 def _render_quietly(chart: Chart, width: int, height: int, dpi: float) -> ChartPixels:
@@ -257,7 +319,8 @@ class ChartPanel(QWidget):
         self.splitter.addWidget(numbers)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([955, 380])  # not from the tables: they fill only when shown
+        self.splitter.setSizes([955, TABLES_WIDTH])  # widened to fit once the tables fill
+        self.tables.currentChanged.connect(lambda _index: self._fit_numbers())
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 4, 4)
@@ -290,7 +353,25 @@ class ChartPanel(QWidget):
         self.definition.setText(chart.definition)
         self.canvas.set_chart(chart)
         self._fill_tables(chart.tables)
+        self._fit_numbers()
         self._set_buttons(True)
+
+    def _fit_numbers(self) -> None:
+        """Widen the tables' side to what their columns need, up to half the panel."""
+        view = self.tables.currentWidget()
+        total = sum(self.splitter.sizes())
+        if not isinstance(view, QTableView) or total <= 0:
+            return
+        header = view.horizontalHeader()
+        wanted = sum(
+            max(view.sizeHintForColumn(column), header.sectionSizeHint(column))
+            for column in range(view.model().columnCount())
+        )
+        wanted += view.verticalScrollBar().sizeHint().width() + 2 * view.frameWidth() + 8
+        wanted = max(wanted, self.tables.tabBar().sizeHint().width() + 8)  # every tab shown
+        numbers = max(TABLES_WIDTH, min(wanted, total // 2))
+        if numbers != self.splitter.sizes()[1]:
+            self.splitter.setSizes([total - numbers, numbers])
 
     def _fill_tables(self, tables: tuple[Table, ...]) -> None:
         """Put the tables in their tabs, reusing the views of the last chart where they fit."""
@@ -307,10 +388,12 @@ class ChartPanel(QWidget):
                 if widget is not None:
                     self.tables.removeTab(index)
                     widget.deleteLater()
-                self.tables.insertTab(index, self._table_widget(table), table.title)
+                self.tables.insertTab(index, self._table_widget(table), _tab_label(table.title))
+                self.tables.setTabToolTip(index, table.title)
                 continue
             widget.table = table  # type: ignore[attr-defined]
-            self.tables.setTabText(index, table.title)
+            self.tables.setTabText(index, _tab_label(table.title))
+            self.tables.setTabToolTip(index, table.title)
         while self.tables.count() > len(tables):
             widget = self.tables.widget(len(tables))
             self.tables.removeTab(len(tables))

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from mic_desktop.services.analytics.export import dashboard_pdf, export_filename
 from mic_desktop.services.analytics.periods import Period, PeriodKind
 from mic_desktop.services.analytics.queries import AnalyticsService
+from mic_desktop.services.analytics.reply_queries import ReplyAnalytics
 from mic_desktop.services.analytics.results import Dashboard, ModalityChoice
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.ui.common.errors import describe_error
@@ -39,6 +40,7 @@ from mic_desktop.ui.common.tasks import run_task
 
 from . import files
 from .chart_panel import ChartPanel
+from .reply_figures import ReplyFiguresStrip
 
 TAB_NAMES = {
     "volume": "Volume",
@@ -52,11 +54,16 @@ TAB_NAMES = {
 }
 PERIOD_KINDS = (
     PeriodKind.WEEK,
+    PeriodKind.LAST_WEEK,
     PeriodKind.MONTH,
+    PeriodKind.LAST_MONTH,
     PeriodKind.QUARTER,
+    PeriodKind.LAST_QUARTER,
     PeriodKind.YEAR,
+    PeriodKind.LAST_YEAR,
     PeriodKind.CUSTOM,
 )
+KEY_FIGURES = 8
 
 
 class KeyFigureBox(QFrame):
@@ -85,6 +92,7 @@ class DashboardPage(QWidget):
         service: AnalyticsService,
         prepared_by: str,
         parent: QWidget | None = None,
+        reply_figures: ReplyAnalytics | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
@@ -144,7 +152,7 @@ class DashboardPage(QWidget):
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
 
-        self.figures = [KeyFigureBox() for _ in range(6)]
+        self.figures = [KeyFigureBox() for _ in range(KEY_FIGURES)]
         figures_row = QHBoxLayout()
         figures_row.setSpacing(8)
         for box in self.figures:
@@ -157,6 +165,10 @@ class DashboardPage(QWidget):
             panel = ChartPanel(key, self)
             self.panels[key] = panel
             self.tabs.addTab(panel, name)
+        # Two-way SMS and the waitlist: their figures under the attendance chart's title.
+        self.reply_figures = ReplyFiguresStrip(reply_figures) if reply_figures else None
+        if self.reply_figures is not None:
+            self.panels["attendance"].layout().insertWidget(2, self.reply_figures)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 10, 16, 8)
@@ -261,13 +273,15 @@ class DashboardPage(QWidget):
             f"{dashboard.filter_label} · as of {format_datetime(dashboard.generated_at, zone)}. "
             "Press F5 for the latest figures."
         )
-        for box, figure in zip(self.figures, dashboard.key_figures, strict=False):
+        for box, figure in zip(self.figures, dashboard.key_figures, strict=True):
             box.caption.setText(figure.label)
             box.value.setText(figure.value)
             box.note.setText(figure.note)
             box.setToolTip(f"{figure.label}: {figure.value} {figure.note}".strip())
         for chart in dashboard.charts:
             self.panels[chart.key].show_chart(chart)
+        if self.reply_figures is not None:
+            self.reply_figures.load(dashboard.period, self.modality_box.currentData())
         self.pdf_button.setEnabled(True)
 
     def _fill_modalities(self, modalities: list[ModalityChoice]) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import Qt, QTime
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -25,6 +26,20 @@ from mic_desktop.services.errors import ValidationError
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import window_title
 from mic_desktop.ui.common.tasks import run_task
+
+
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its lines need at its width.
+
+    A form row gives a wrapping label one line's height; this one grows to fit.
+    """
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.wordWrap():
+            needed = self.heightForWidth(self.width())
+            if needed > 0 and needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
 
 
 class Notice(QLabel):
@@ -87,7 +102,7 @@ class FieldForm(QFormLayout):
         column.setSpacing(1)
         column.addWidget(widget)
         if hint:
-            note = QLabel(hint)
+            note = WrappedLabel(hint)
             note.setProperty("role", "hint")
             note.setWordWrap(True)
             column.addWidget(note)

@@ -247,7 +247,9 @@ class MedicalAidPage(QWidget):
         self.rules_hint.setWordWrap(True)
         self.rules_model = RowTableModel(
             [
-                Column("Scan type", lambda r: r.scan_type, width=230),
+                Column(
+                    "Scan type", lambda r: r.scan_type, tooltip=lambda r: r.scan_type, width=230
+                ),
                 Column("Covers", lambda r: percent_text(r.coverage_percent), align=RIGHT, width=90),
                 Column(
                     "Up to",

@@ -34,6 +34,7 @@ from mic_desktop.services.admin.clinic_settings import (
     time_zone_choices,
 )
 from mic_desktop.services.errors import StaleRecordError, ValidationError
+from mic_desktop.services.text_checks import ADDRESS_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.tasks import run_task
@@ -95,7 +96,7 @@ class ClinicSettingsPage(QWidget):
         self.name = f.add_field("name", "Clinic name", QLineEdit())
         self.address = QPlainTextEdit()
         self.address.setFixedHeight(64)
-        f.add_field("address", "Address", self.address)
+        f.add_field("address", "Address", self.address, f"At most {ADDRESS_MAX} characters.")
         self.phone = f.add_field("phone", "Phone", QLineEdit())
         self.email = f.add_field("email", "E-mail", QLineEdit())
         self.phone_region = f.add_field(
@@ -128,6 +129,12 @@ class ClinicSettingsPage(QWidget):
         )
         self.check_in_minutes = f.add_field(
             "check_in_minutes_before", "Check-in opens", spin(0, 1440, " min before")
+        )
+        self.offer_minutes = f.add_field(
+            "waitlist_offer_minutes",
+            "Waitlist offer waits",
+            spin(5, 1440, " min for YES"),
+            "Then the freed slot is offered to the next patient on the waitlist.",
         )
         self.idle_minutes = f.add_field(
             "idle_lock_minutes", "Lock idle screens after", spin(1, 240, " min")
@@ -242,6 +249,7 @@ class ClinicSettingsPage(QWidget):
         self.reminders.setText(", ".join(str(h) for h in form.reminder_offsets_hours))
         self.late_hours.setValue(form.late_cancellation_hours)
         self.check_in_minutes.setValue(form.check_in_minutes_before)
+        self.offer_minutes.setValue(form.waitlist_offer_minutes)
         self.idle_minutes.setValue(form.idle_lock_minutes)
         self.pdf_mb.setValue(form.report_pdf_max_mb)
         self.overdue_hours.setValue(form.report_overdue_hours)
@@ -299,6 +307,7 @@ class ClinicSettingsPage(QWidget):
             report_overdue_hours=self.overdue_hours.value(),
             critical_escalation_minutes=self.escalation.value(),
             check_in_minutes_before=self.check_in_minutes.value(),
+            waitlist_offer_minutes=self.offer_minutes.value(),
         )
 
     def save(self) -> None:

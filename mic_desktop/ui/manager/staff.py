@@ -226,7 +226,8 @@ class StaffPage(ListPage):
             self.disable_button,
         ):
             buttons.addWidget(button)
-        self.header_row.addLayout(buttons)
+        buttons.addStretch(1)
+        self.layout().insertLayout(2, buttons)  # a row of its own: every label whole
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
         self.view.doubleClicked.connect(lambda _index: self.edit_details())
         self._selection_changed()

@@ -12,6 +12,9 @@ from mic_desktop.services.admin.clinic_settings import ClinicSettingsService
 from mic_desktop.services.admin.medical_aid import MedicalAidAdminService
 from mic_desktop.services.admin.staff import StaffService
 from mic_desktop.services.analytics.queries import AnalyticsService
+from mic_desktop.services.analytics.reply_queries import ReplyAnalytics
+from mic_desktop.services.dicom.devices import DicomDeviceService
+from mic_desktop.services.dicom.settings import DicomSettingsService
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.messaging.template_editor import TemplateService
 from mic_desktop.services.scheduling.availability import RadiologistScheduleService
@@ -23,6 +26,7 @@ from .backup import BackupPage
 from .catalogue import ScanTypesPage
 from .closures import ClosuresPage
 from .dashboard import DashboardPage
+from .dicom_devices import DicomDevicesPage
 from .home import MonthPage
 from .medical_aid import MedicalAidPage
 from .modalities import ModalitiesPage
@@ -63,7 +67,8 @@ class ManagerWindow(RoleWindow):
 
         def dashboard() -> DashboardPage:
             service = AnalyticsService(factory, clock=session.clock, **manager)
-            return DashboardPage(service, session.account.full_name)
+            replies = ReplyAnalytics(factory, clock=session.clock, **manager)
+            return DashboardPage(service, session.account.full_name, reply_figures=replies)
 
         def month() -> MonthPage:
             return MonthPage(
@@ -112,6 +117,17 @@ class ManagerWindow(RoleWindow):
                 "mdi6.radiology-box",
                 lambda: ModalitiesPage(facilities()),
                 (LiveChannel.CATALOGUE.value,),
+            ),
+            PageEntry(
+                "dicom",
+                "Scanners (DICOM)",
+                "mdi6.lan-connect",
+                lambda: DicomDevicesPage(
+                    DicomDeviceService(factory, clock=session.clock, **manager),
+                    DicomSettingsService(factory, clock=session.clock, **manager),
+                    session.workstation,
+                ),
+                (LiveChannel.CATALOGUE.value, LiveChannel.SETTINGS.value),
             ),
             PageEntry(
                 "scan_types",

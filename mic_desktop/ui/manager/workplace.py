@@ -1,12 +1,14 @@
 """The manager's workplace: a sidebar of pages (dashboard, administration) beside the page.
 
-Pages are built once; each loads its data the first time it is shown and again on
-F5 (``refresh()``) or when another desk changes what it shows (``session.live``).
+A page is built the first time it is shown or asked for (``pages[key]``; the first
+page and the eager ones with the window), which keeps the pages a manager does not
+open out of memory. Each loads its data the first time it is shown and again on F5
+(``refresh()``) or when another desk changes what it shows (``session.live``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt
@@ -35,6 +37,38 @@ class PageEntry:
     eager: bool = False  # loaded with the window, not only when shown (sidebar counts)
 
 
+class _Pages(Mapping[str, QWidget]):
+    """The workplace's pages by key, each built on first access into its place in the stack."""
+
+    def __init__(self, entries: list[PageEntry], stack: QStackedWidget) -> None:
+        self._builders = {entry.key: entry.build for entry in entries}
+        self._built: dict[str, QWidget] = {}
+        self._stack = stack
+        for _ in entries:
+            stack.addWidget(QWidget())  # a placeholder until the page is built
+
+    def __getitem__(self, key: str) -> QWidget:
+        page = self._built.get(key)
+        if page is None:
+            build = self._builders[key]  # KeyError for an unknown page
+            index = list(self._builders).index(key)
+            placeholder = self._stack.widget(index)
+            was_current = self._stack.currentIndex() == index
+            page = self._built[key] = build()
+            self._stack.insertWidget(index, page)
+            self._stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            if was_current:
+                self._stack.setCurrentIndex(index)
+        return page
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+
 class ManagerWorkplace(HomePage):
     """Sidebar + stacked pages; ``refresh()`` reloads the page on screen."""
 
@@ -60,14 +94,12 @@ class ManagerWorkplace(HomePage):
             "#ManagerSidebar::item:selected { background: #d3e4f5; color: #1f2933; }"
         )
         self.stack = QStackedWidget()
-        self.pages: dict[str, QWidget] = {}
+        self.pages: Mapping[str, QWidget] = _Pages(entries, self.stack)
         self._loaded: set[str] = set()
-        self._keys: list[str] = []
+        self._keys: list[str] = [entry.key for entry in entries]
+        for key in self._keys[:1] + self._eager:
+            self.pages[key]  # built with the window
         for entry in entries:
-            page = entry.build()
-            self.pages[entry.key] = page
-            self._keys.append(entry.key)
-            self.stack.addWidget(page)
             item = QListWidgetItem(icon(entry.icon_name, "#3e4a59"), entry.name)
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
             self.sidebar.addItem(item)
@@ -104,8 +136,9 @@ class ManagerWorkplace(HomePage):
     def _show_row(self, row: int) -> None:
         if row < 0:
             return
-        self.stack.setCurrentIndex(row)
         key = self._keys[row]
+        self.pages[key]  # built when first shown
+        self.stack.setCurrentIndex(row)
         if key not in self._loaded and self.isVisible():
             self._refresh_page(key)
 

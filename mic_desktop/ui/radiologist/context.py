@@ -9,7 +9,6 @@ PC (remembered per username in the settings file), else in their home folder.
 from __future__ import annotations
 
 import contextlib
-import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -20,13 +19,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from mic_desktop.config import Settings
+from mic_desktop.services.attachments import viewer_file_name
 from mic_desktop.services.reporting.access_log import ReportAccessService
 from mic_desktop.services.reporting.critical_findings import CriticalFindingService
 from mic_desktop.services.reporting.reports import ReportService
 from mic_desktop.ui.common.session import UserSession
 
 PDF_FILTER = "PDF documents (*.pdf);;All files (*)"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
 def report_service(session: UserSession) -> ReportService:
@@ -50,8 +49,8 @@ def critical_service(session: UserSession) -> CriticalFindingService:
 def connect_live(
     session: UserSession, channels: set[str], slot: Callable[[], None], owner: QObject
 ) -> None:
-    """Call ``slot`` when any of ``channels`` changes elsewhere, or after a lost connection."""
-    live = getattr(session, "live", None)
+    """Call ``slot`` when any of ``channels`` changes here or elsewhere, or after a reconnect."""
+    live = getattr(session, "changes", None)
     if live is None:  # a session without the listener (command line, some tests)
         return
 
@@ -117,9 +116,18 @@ def choose_save_path(parent: QWidget | None, suggested: str) -> Path | None:
 
 
 def write_temp_file(content: bytes, filename: str) -> Path:
-    """Write ``content`` to a private temporary folder (for the system viewer)."""
-    folder = Path(tempfile.mkdtemp(prefix="mic-report-"))
-    path = folder / (_UNSAFE.sub("_", filename).strip() or "report.pdf")
+    """Write ``content`` to a private temporary folder for the system viewer.
+
+    The name is the product's choice: a safe base name of ``filename`` and the
+    extension of the type the bytes are (.pdf, .png, .jpg, .tif), never the extension
+    the file arrived with; anything else raises
+    :class:`~mic_desktop.services.attachments.UnknownFileTypeError` and is not written.
+    """
+    name = viewer_file_name(filename, content, "document")
+    from mic_desktop.ui.common.pdf_files import pdf_folder  # removed at exit and next start
+
+    folder = Path(tempfile.mkdtemp(prefix="report-", dir=pdf_folder()))
+    path = folder / name
     path.write_bytes(content)
     return path
 

@@ -200,7 +200,7 @@ class AddendumDialog(QDialog):
             return service.add_addendum(
                 report_id,
                 body,
-                pdf=path.read_bytes(),
+                pdf=service.read_pdf_file(path),
                 pdf_filename=path.name,
                 identity_confirmation=reason,
             )

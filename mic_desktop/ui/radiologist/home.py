@@ -98,7 +98,7 @@ def awaiting_columns(zone: ZoneInfo, overdue_hours: int) -> list[Column]:
             tooltip=lambda r: (
                 f"Over the clinic's {overdue_hours} h reporting target" if r.is_overdue else None
             ),
-            width=76,
+            width=88,
         ),
         Column(
             "Report",
@@ -117,6 +117,16 @@ def awaiting_columns(zone: ZoneInfo, overdue_hours: int) -> list[Column]:
             sort_key=lambda r: r.radiologist_name or "",
             tooltip=lambda r: r.radiologist_name,
             width=112,
+        ),
+        Column(
+            "Scanner",
+            lambda r: r.scanned_by or "—",
+            tooltip=lambda r: (
+                f"The scanner {r.scanned_by} reported it completed (DICOM MPPS)"
+                if r.scanned_by
+                else "Completed at the desk"
+            ),
+            width=90,
         ),
     ]
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QLabel
 
 from mic_desktop.models import ReportAccessAction
+from mic_desktop.services.attachments import UnknownFileTypeError
 from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.reporting.access_log import ReportAccessService, ReportFile
 from mic_desktop.services.reporting.detail import ReportDetail
@@ -65,8 +66,9 @@ class ReportDocuments:
         self.pdf_error.hide()
 
         def work() -> ReportDetail:
+            content = self.reports.read_pdf_file(path)  # the size is checked before reading
             return self.reports.attach_pdf(
-                detail.id, path.read_bytes(), path.name, expected_version=detail.version
+                detail.id, content, path.name, expected_version=detail.version
             )
 
         run_task(
@@ -139,13 +141,23 @@ class ReportDocuments:
 
     def open_pdf(self) -> None:
         def show(file: ReportFile) -> None:
-            path = context.write_temp_file(file.content, file.filename)
+            path = self._viewer_file(file)
+            if path is None:
+                return
             if context.open_in_system_viewer(path):
                 self.show_info(f"{file.filename} opened in your PDF viewer.")
             else:
                 self.show_notice(f"No PDF viewer is set up on this PC. The file is at {path}.")
 
         self._document(ReportAccessAction.VIEW, "opened in the system PDF viewer", show)
+
+    def _viewer_file(self, file: ReportFile) -> Path | None:
+        """The file written for the system viewer under a name the product chose, or None."""
+        try:
+            return context.write_temp_file(file.content, file.filename)
+        except (UnknownFileTypeError, OSError) as error:
+            self.show_notice(str(error))
+            return None
 
     def save_copy(self) -> None:
         if self.detail is None:
@@ -176,7 +188,9 @@ class ReportDocuments:
         # Qt for Python "Essentials" has no PDF renderer (QtPdf is in the Addons), so the
         # PDF goes to the system viewer, whose print dialog knows the PC's printers.
         def show(file: ReportFile) -> None:
-            path = context.write_temp_file(file.content, file.filename)
+            path = self._viewer_file(file)
+            if path is None:
+                return
             if context.open_in_system_viewer(path):
                 self.show_info(f"{file.filename} opened in your PDF viewer: print it from there.")
             else:

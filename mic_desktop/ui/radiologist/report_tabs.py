@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mic_desktop.services.attachments import UnknownFileTypeError
 from mic_desktop.services.formats import format_date
 from mic_desktop.services.reporting.access_log import AccessEntry, ReportAccessService
 from mic_desktop.services.reporting.detail import PriorReport, ReportDetail
@@ -162,7 +163,11 @@ class ReportTabs(QTabWidget):
         letter_id = item.data(Qt.ItemDataRole.UserRole)
 
         def show(letter) -> None:  # type: ignore[no-untyped-def]
-            path = context.write_temp_file(letter.content, letter.filename)
+            try:
+                path = context.write_temp_file(letter.content, letter.filename)
+            except (UnknownFileTypeError, OSError) as error:
+                self.notice.emit(str(error))
+                return
             if not context.open_in_system_viewer(path):
                 self.notice.emit(f"No viewer for this file is set up on this PC. It is at {path}.")
 

@@ -24,11 +24,13 @@ from mic_desktop.services.errors import AuthenticationError, SlotTakenError
 from mic_desktop.services.scheduling.appointments import AppointmentDetails, StatusChangeLine
 from mic_desktop.services.scheduling.cancellation import LateCancellationError, ManagerAuthorisation
 from mic_desktop.services.scheduling.slots import Slot
+from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.colours import ERROR_TEXT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_time
 from mic_desktop.ui.common.table import Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.text_limits import limit_line
 
 from .context import ReceptionContext
 from .fields import SLOT_ROLE, error_label
@@ -58,7 +60,7 @@ class CancelDialog(QDialog):
             f"{format_datetime(appointment.start_at, zone)}?"
         )
         intro.setWordWrap(True)
-        self.reason = QLineEdit()
+        self.reason = limit_line(QLineEdit(), NOTES_MAX)
         self.reason.setObjectName("CancelReason")
         self.reason.setPlaceholderText("Why the patient cancels")
         self.manager = QLineEdit()

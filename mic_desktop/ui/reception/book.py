@@ -3,19 +3,22 @@
 :class:`BookView` holds the navigation (day or week, previous and next, a date,
 the room or modality of a week), loads the rooms and appointments off the GUI
 thread and hands them to the painted :class:`~.book_canvas.BookCanvas`, whose
-blocks can be dragged to reschedule. The book reloads again within moments when
-another desk books, moves or cancels (``session.live`` on the appointment channel).
+blocks can be dragged to reschedule. The book reloads when an appointment, room or
+closure changes, here or at another desk (``session.changes``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QHBoxLayout,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.models import AppointmentStatus
+from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.scheduling.book import BookEntry, RoomInfo
 from mic_desktop.services.scheduling.closures import ClosureInfo
 from mic_desktop.ui.common.errors import describe_error
@@ -36,7 +40,20 @@ from mic_desktop.ui.common.tasks import run_task
 from .book_canvas import DAY_FIRST_HOUR, DAY_LAST_HOUR, BookCanvas, BookColumn
 from .context import ReceptionContext
 
-APPOINTMENT_CHANNEL = "mic_appointment"
+RELOAD_CHANNELS = frozenset({LiveChannel.APPOINTMENT.value, LiveChannel.CATALOGUE.value})
+
+
+def room_codes(rooms: Sequence[RoomInfo]) -> dict[int, str]:
+    """Short column names: the modality code and the room's number ("US 2"), else the name.
+
+    A code two rooms would share is not used: those rooms keep their names.
+    """
+    codes: dict[int, str] = {}
+    for room in rooms:
+        number = re.search(r"(\d+)\s*$", room.name)
+        codes[room.id] = f"{room.modality_code} {number.group(1)}" if number else room.modality_code
+    taken = Counter(codes.values())
+    return {room.id: codes[room.id] if taken[codes[room.id]] == 1 else room.name for room in rooms}
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ class BookView(QWidget):
     selected = Signal(object)
     activated = Signal(object)
     move_requested = Signal(object, int, object)
+    menu_requested = Signal(object, object)  # BookEntry, global QPoint
     loaded = Signal()
 
     def __init__(self, context: ReceptionContext, parent: QWidget | None = None) -> None:
@@ -101,12 +119,25 @@ class BookView(QWidget):
         self.scope.setMinimumWidth(180)
         self.scope.currentIndexChanged.connect(lambda _i: self.week_mode and self.reload())
         self.scope.hide()
+        self.room_filter = QComboBox()
+        self.room_filter.setObjectName("BookRoomFilter")
+        self.room_filter.setToolTip("Show all rooms, or only the rooms of one modality")
+        self.room_filter.addItem("All rooms", None)
+        self.room_filter.currentIndexChanged.connect(lambda _i: self._redraw())
+        self.freed_toggle = QCheckBox("Cancelled")
+        self.freed_toggle.setObjectName("BookShowFreed")
+        self.freed_toggle.setToolTip(
+            "Show cancelled and no-show appointments, hatched behind the others"
+        )
+        self.freed_toggle.setChecked(True)
+        self.freed_toggle.toggled.connect(self._show_freed)
 
         nav = QHBoxLayout()
         for widget in (
             self.day_button,
             self.week_button,
             self.scope,
+            self.room_filter,
             self.prev_button,
             self.today_button,
             self.next_button,
@@ -114,11 +145,13 @@ class BookView(QWidget):
         ):
             nav.addWidget(widget)
         nav.addStretch(1)
+        nav.addWidget(self.freed_toggle)
 
         self.canvas = BookCanvas(context.zone, context.session.clock)
         self.canvas.selected.connect(self.selected)
         self.canvas.activated.connect(self.activated)
         self.canvas.move_requested.connect(self.move_requested)
+        self.canvas.menu_requested.connect(self.menu_requested)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.canvas)
@@ -138,19 +171,20 @@ class BookView(QWidget):
 
         self._loading = False
         self._reload_again = False
+        self._data: BookData | None = None
         self._now_timer = QTimer(self)
         self._now_timer.setInterval(60_000)
         self._now_timer.timeout.connect(self.canvas.update)
         self._now_timer.start()
-        live = context.live
-        if live is not None:
-            live.changed.connect(self._live_changed)  # type: ignore[attr-defined]
-            live.reset.connect(self.reload)  # type: ignore[attr-defined]
+        changes = context.changes
+        if changes is not None:
+            changes.changed.connect(self._changed)  # type: ignore[attr-defined]
+            changes.reset.connect(self.reload)  # type: ignore[attr-defined]
 
     # -- navigation -------------------------------------------------------------------
 
-    def _live_changed(self, channel: str, _ids: object) -> None:
-        if channel != APPOINTMENT_CHANNEL:
+    def _changed(self, channel: str, _ids: object) -> None:
+        if channel not in RELOAD_CHANNELS:
             return
         if self._loading:  # one reload at a time: the next one starts when this one is in
             self._reload_again = True
@@ -179,6 +213,7 @@ class BookView(QWidget):
             return
         self.week_mode = week
         self.scope.setVisible(week)
+        self.room_filter.setVisible(not week)
         self.week_button.setChecked(week)
         self.day_button.setChecked(not week)
         self.reload()
@@ -248,11 +283,31 @@ class BookView(QWidget):
         index = self.scope.findData(current) if current is not None else 0
         self.scope.setCurrentIndex(max(0, index))
         self.scope.blockSignals(False)
+        chosen = self.room_filter.currentData()
+        self.room_filter.blockSignals(True)
+        self.room_filter.clear()
+        self.room_filter.addItem("All rooms", None)
+        for modality_id, name in modalities.items():
+            self.room_filter.addItem(f"{name} rooms", modality_id)
+        self.room_filter.setCurrentIndex(max(0, self.room_filter.findData(chosen)))
+        self.room_filter.blockSignals(False)
+
+    def _show_freed(self, on: bool) -> None:
+        self.canvas.show_freed = on
+        self.canvas.update()
+
+    def _redraw(self) -> None:
+        if self._data is not None:
+            self._show(self._data)
 
     def _loaded(self, generation: int, data: BookData) -> None:
         if not self._settled(generation):
             return
+        self._data = data
         self._fill_scope(data.rooms)
+        self._show(data)
+
+    def _show(self, data: BookData) -> None:
         first, days = self.range()
         if self.week_mode:
             kind, key = self.scope.currentData() or ("room", None)
@@ -274,8 +329,22 @@ class BookView(QWidget):
             entries = [e for e in data.entries if e.room_id in ids]
             self.title.setText(f"Week of {format_date(first)} · {self.scope.currentText()}")
         else:
-            columns = [BookColumn(r.name, first, r.id, frozenset({r.id})) for r in data.rooms]
-            entries = list(data.entries)
+            modality = self.room_filter.currentData()
+            rooms = [r for r in data.rooms if modality is None or r.modality_id == modality]
+            codes = room_codes(rooms)
+            columns = [
+                BookColumn(
+                    r.name,
+                    first,
+                    r.id,
+                    frozenset({r.id}),
+                    short=codes[r.id],
+                    tooltip=f"{r.name} · {r.modality_name}",
+                )
+                for r in rooms
+            ]
+            shown = {r.id for r in rooms}
+            entries = [e for e in data.entries if e.room_id in shown]
             self.title.setText(f"Appointment book · {format_date(first)}")
         hours = self._hours(data.rooms, entries)
         self.canvas.closures = list(data.closures)

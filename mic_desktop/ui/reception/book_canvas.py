@@ -3,9 +3,12 @@
 :class:`BookCanvas` draws the hour grid, one block per appointment coloured by its
 status (cancelled and no-show blocks under the live ones), an urgent dot and a
 red line at the current time; a column on a closure day is hatched grey and names
-the closure; the column names stay on top while scrolling. A
-click selects a block, a double-click opens its actions, a tooltip names it, and
-dragging a pending or confirmed block to another room or time asks to move it.
+the closure; the column names stay on top while scrolling (a room's short code when
+its name does not fit, the full name in the tooltip). Blocks show the surname first,
+then time and scan; cancelled and no-show blocks are hatched behind the others (or
+hidden) so the free time shows. A click selects a block, a right-click opens its
+actions, a tooltip names it, and dragging a pending or confirmed block to another
+room or time asks to move it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
+    QContextMenuEvent,
     QFont,
     QFontMetrics,
     QHelpEvent,
@@ -54,6 +58,13 @@ class BookColumn:
     day: dt.date
     room_id: int | None  # None: a whole modality (several rooms), no dropping there
     room_ids: frozenset[int]
+    short: str = ""  # shown when the label does not fit (a room code such as "US 2")
+    tooltip: str = ""  # the header's tooltip: the full name
+
+
+def freed(entry: BookEntry) -> bool:
+    """A cancelled or no-show appointment: its time is free for another booking."""
+    return entry.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
 
 
 class BookCanvas(QWidget):
@@ -62,6 +73,7 @@ class BookCanvas(QWidget):
     selected = Signal(object)  # BookEntry | None
     activated = Signal(object)  # BookEntry (double-click)
     move_requested = Signal(object, int, object)  # BookEntry, room_id, start (aware)
+    menu_requested = Signal(object, object)  # BookEntry, QPoint (global): right-click
 
     def __init__(
         self, zone: ZoneInfo, clock: Callable[[], dt.datetime], parent: QWidget | None = None
@@ -75,6 +87,7 @@ class BookCanvas(QWidget):
         self.first_hour = DAY_FIRST_HOUR
         self.last_hour = DAY_LAST_HOUR
         self.current: BookEntry | None = None
+        self.show_freed = True  # cancelled and no-show blocks, drawn hatched behind the rest
         self._press: QPoint | None = None
         self._dragging = False
         self._drop: tuple[int, dt.datetime] | None = None
@@ -132,8 +145,14 @@ class BookCanvas(QWidget):
 
     def visible_entries(self) -> list[BookEntry]:
         # Cancelled and no-show blocks are drawn under live ones (they free the slot).
-        freed = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
-        return sorted(self.entries, key=lambda e: (e.status not in freed, e.start_at))
+        entries = self.entries if self.show_freed else [e for e in self.entries if not freed(e)]
+        return sorted(entries, key=lambda e: (not freed(e), e.start_at))
+
+    def header_label(self, column: BookColumn, metrics: QFontMetrics, width: int) -> str:
+        """The column's name, or its short code when the name does not fit."""
+        if metrics.horizontalAdvance(column.label) <= width or not column.short:
+            return column.label
+        return column.short
 
     def set_content(
         self, columns: Sequence[BookColumn], entries: Sequence[BookEntry], hours: tuple[int, int]
@@ -238,8 +257,11 @@ class BookCanvas(QWidget):
             painter.drawLine(int(x), top, int(x), top + HEADER_H)
             painter.fillRect(QRectF(x + 1, top, width - 1, HEADER_H - 1), QColor("#f4f6f9"))
             painter.setPen(QColor("#1f2937"))
-            label = QFontMetrics(bold).elidedText(
-                column.label, Qt.TextElideMode.ElideRight, int(width - 12)
+            metrics = QFontMetrics(bold)
+            label = metrics.elidedText(
+                self.header_label(column, metrics, int(width - 12)),
+                Qt.TextElideMode.ElideRight,
+                int(width - 12),
             )
             painter.drawText(
                 QRectF(x + 6, top, width - 12, HEADER_H),
@@ -262,15 +284,18 @@ class BookCanvas(QWidget):
         if rect is None:
             return
         colour = status_colour(entry.status)
-        painter.setPen(
-            QPen(
-                QColor(colour.base),
-                2 if entry is self.current or (self.current and entry.id == self.current.id) else 1,
-            )
-        )
-        painter.setBrush(QColor(colour.background))
-        painter.drawRoundedRect(rect, 4, 4)
-        painter.fillRect(QRectF(rect.left(), rect.top(), 4, rect.height()), QColor(colour.base))
+        chosen = entry is self.current or (self.current and entry.id == self.current.id)
+        if freed(entry):  # the slot is free again: hatched, so free time shows through
+            painter.setPen(QPen(QColor(colour.base), 2 if chosen else 1, Qt.PenStyle.DashLine))
+            hatch = QColor(colour.base)
+            hatch.setAlpha(90)
+            painter.setBrush(QBrush(hatch, Qt.BrushStyle.BDiagPattern))
+            painter.drawRoundedRect(rect, 4, 4)
+        else:
+            painter.setPen(QPen(QColor(colour.base), 2 if chosen else 1))
+            painter.setBrush(QColor(colour.background))
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.fillRect(QRectF(rect.left(), rect.top(), 4, rect.height()), QColor(colour.base))
         if entry.is_urgent:
             painter.setBrush(QColor(URGENT))
             painter.setPen(Qt.PenStyle.NoPen)
@@ -278,22 +303,35 @@ class BookCanvas(QWidget):
         font = QFont(painter.font())
         font.setStrikeOut(colour.strike)
         painter.setFont(font)
-        painter.setPen(QColor(colour.foreground))
+        painter.setPen(QColor(MUTED_TEXT if freed(entry) else colour.foreground))
         metrics = QFontMetrics(font)
         inner = rect.adjusted(8, 2, -14, -2)
         width = int(inner.width())
-        lines = [entry.patient_name]
-        if rect.height() >= 2 * metrics.height() + 4:
-            lines.append(f"{format_time(entry.start_at, self._zone)} · {entry.scan_name}")
-        else:
-            lines = [f"{format_time(entry.start_at, self._zone)} {entry.patient_name}"]
-        y = inner.top()
-        for line in lines:
+        for number, line in enumerate(self.block_lines(entry, inner, metrics)):
             elided = metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
-            painter.drawText(QRectF(inner.left(), y, width, metrics.height()), elided)
-            y += metrics.height()
+            top = inner.top() + number * metrics.height()
+            painter.drawText(QRectF(inner.left(), top, width, metrics.height()), elided)
         font.setStrikeOut(False)
         painter.setFont(font)
+
+    def block_lines(self, entry: BookEntry, inner: QRectF, metrics: QFontMetrics) -> list[str]:
+        """Surname first on top; then time and scan, or the first name when the name is long.
+
+        A narrow block gives the surname a line of its own and the first name the next
+        (the time shows from where the block sits); the tooltip carries everything.
+        """
+        rows = max(1, int(inner.height() // metrics.height()))
+        name = entry.patient_sort_name or entry.patient_name
+        surname, _, first = name.partition(", ")
+        when = format_time(entry.start_at, self._zone)
+        scan = f"{when} {entry.scan_name}"
+        if metrics.horizontalAdvance(scan) > inner.width() and entry.scan_code:
+            scan = f"{when} {entry.scan_code}"
+        if metrics.horizontalAdvance(name) <= inner.width() or not first:
+            lines = [name, scan]
+        else:
+            lines = [surname, first, scan]
+        return lines[:rows]
 
     def _paint_now(self, painter: QPainter) -> None:
         now = self._clock().astimezone(self._zone)
@@ -344,8 +382,19 @@ class BookCanvas(QWidget):
         self.update()
         super().mouseReleaseEvent(event)
 
+    def column_at_header(self, point: QPoint) -> BookColumn | None:
+        top = self.visibleRegion().boundingRect().top()
+        if point.x() < GUTTER_W or not top <= point.y() < top + HEADER_H or not self.columns:
+            return None
+        number = int((point.x() - GUTTER_W) // self.column_width())
+        return self.columns[number] if 0 <= number < len(self.columns) else None
+
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            header = self.column_at_header(event.pos())
+            if header is not None:
+                QToolTip.showText(event.globalPos(), header.tooltip or header.label, self)
+                return True
             entry = self.entry_at(event.pos())
             slot = self.slot_at(event.pos())
             closure = self.closure_of(slot[0]) if entry is None and slot is not None else None
@@ -361,7 +410,8 @@ class BookCanvas(QWidget):
             else:
                 QToolTip.showText(
                     event.globalPos(),
-                    f"{entry.patient_name} ({entry.mrn})\n{entry.scan_name} · {entry.room_name}\n"
+                    f"{entry.patient_sort_name or entry.patient_name} ({entry.mrn})\n"
+                    f"{entry.scan_name} · {entry.room_name}\n"
                     f"{format_time(entry.start_at, self._zone)}–"
                     f"{format_time(entry.end_at, self._zone)} · {entry.status.label}"
                     + (" · URGENT" if entry.is_urgent else ""),
@@ -369,6 +419,14 @@ class BookCanvas(QWidget):
                 )
             return True
         return super().event(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        entry = self.entry_at(event.pos())
+        if entry is not None:
+            self.current = entry
+            self.update()
+            self.selected.emit(entry)
+            self.menu_requested.emit(entry, event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         entry = self.entry_at(event.position().toPoint())

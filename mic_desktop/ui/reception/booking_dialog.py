@@ -39,9 +39,11 @@ from mic_desktop.services.scheduling.book import ScanTypeInfo
 from mic_desktop.services.scheduling.booking import BookingRequest, ReferralLetter
 from mic_desktop.services.scheduling.referring_doctors import DoctorInfo
 from mic_desktop.services.scheduling.slots import Slot
+from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_time
 from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.text_limits import LengthCounter
 
 from .context import ReceptionContext
 from .doctor_dialog import DoctorDialog
@@ -121,6 +123,7 @@ class BookingDialog(QDialog):
         self.notes.setTabChangesFocus(True)
         self.notes.setPlaceholderText("Clinical notes from the referral (optional)")
         self.notes.setMaximumHeight(70)
+        self.notes_counter = LengthCounter(self.notes, NOTES_MAX)
         self.urgent = QCheckBox("&Urgent")
         self.use_aid = QCheckBox("Bill the &medical aid")
         self.use_aid.setChecked(True)
@@ -162,7 +165,12 @@ class BookingDialog(QDialog):
         letter_row.addWidget(self.letter_label, 1)
         letter_row.addWidget(self.attach)
         right.addRow("Referral letter", self._with_error("referral_letter", letter_row))
-        right.addRow("&Notes", self.notes)
+        notes_box = QVBoxLayout()
+        notes_box.setSpacing(0)
+        notes_box.addWidget(self.notes)
+        notes_box.addWidget(self.notes_counter)
+        right.addRow("&Notes", self._with_error("clinical_notes", notes_box))
+        self.errors["clinical_notes"].parentWidget().setFocusProxy(self.notes)
         flags = QHBoxLayout()
         flags.addWidget(self.urgent)
         flags.addWidget(self.use_aid)
@@ -355,12 +363,18 @@ class BookingDialog(QDialog):
 
     def attach_letter_file(self, path: Path) -> None:
         self.errors["referral_letter"].hide()
+        booking = self._context.booking
         run_task(
-            lambda: ReferralLetter(path.name, path.read_bytes()),
+            lambda: booking.read_referral_letter(path),
             self._letter_read,
-            lambda e: self._field_error("referral_letter", f"Cannot read {path.name}: {e}"),
+            lambda e: self._letter_refused(path, e),
             receiver=self,
         )
+
+    def _letter_refused(self, path: Path, error: BaseException) -> None:
+        self._letter = None
+        self.letter_label.setText("No letter attached")
+        self._field_error("referral_letter", _letter_problem(path, error))
 
     def _letter_read(self, letter: ReferralLetter) -> None:
         self._letter = letter
@@ -439,3 +453,12 @@ class BookingDialog(QDialog):
             self._field_error(error.field, str(error))
             return
         self._field_error("general", describe_error(error))
+
+
+def _letter_problem(path: Path, error: BaseException) -> str:
+    """What is wrong with the chosen letter: the service's reason, or why it cannot be read."""
+    if isinstance(error, ValidationError):
+        return str(error)
+    if isinstance(error, OSError):
+        return f"Cannot read {path.name}: {error.strerror or error}."
+    return f"Cannot read {path.name}: {error}"

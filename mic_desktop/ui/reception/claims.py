@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.services.billing.claims import ClaimRecord
+from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_money
 from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.text_limits import limit_line
 
 from .context import ReceptionContext
 from .fields import error_label, parse_amount
@@ -54,8 +56,10 @@ class ClaimsDialog(QDialog):
             [
                 Column("Visit", lambda c: format_date(c.appointment_start.astimezone(zone).date()),
                        width=140),
-                Column("Patient", lambda c: f"{c.patient_name} ({c.mrn})", width=200),
-                Column("Plan", lambda c: f"{c.plan_name} · {c.member_number}", stretch=True),
+                Column("Patient", lambda c: f"{c.patient_name} ({c.mrn})", width=200,
+                       tooltip=lambda c: f"{c.patient_name} ({c.mrn})"),
+                Column("Plan", lambda c: f"{c.plan_name} · {c.member_number}", stretch=True,
+                       tooltip=lambda c: f"{c.plan_name} · {c.member_number}"),
                 Column("Claimed", lambda c: format_money(c.claimed_amount, currency), align=RIGHT,
                        width=110),
                 Column("Status", lambda c: c.status.value.replace("_", " ").capitalize(),
@@ -92,7 +96,7 @@ class ClaimsDialog(QDialog):
         self.amount.setAlignment(RIGHT)
         self.amount.setPlaceholderText("Amount the medical aid paid")
         self.amount.setMinimumWidth(220)
-        self.notes = QLineEdit()
+        self.notes = limit_line(QLineEdit(), NOTES_MAX)
         self.notes.setPlaceholderText("Remittance reference, or the reason for a rejection")
         self.settle_button = QPushButton("Record &settlement")
         self.settle_button.clicked.connect(self.record_settlement)

@@ -54,6 +54,6 @@ class ReceptionContext:
         return self.session.clinic.currency
 
     @property
-    def live(self) -> QObject | None:
-        """The session's LiveUpdates (None until the listener exists)."""
-        return getattr(self.session, "live", None)
+    def changes(self) -> QObject | None:
+        """The session's change signal (this PC's commits and the other desks'), if any."""
+        return getattr(self.session, "changes", None)

@@ -6,12 +6,13 @@ from collections import Counter
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from mic_desktop.models import AppointmentStatus
 from mic_desktop.services.analytics.overview import DayAppointment, OverviewService
+from mic_desktop.services.live import LiveChannel
 from mic_desktop.ui.common.colours import URGENT
 from mic_desktop.ui.common.formatting import format_date, format_datetime, format_time
 from mic_desktop.ui.common.look import icon
@@ -29,6 +30,7 @@ _SUMMARY_ORDER = (
 
 def today_columns(zone: ZoneInfo) -> list[Column]:
     urgent_icon = icon("mdi6.alert-circle", URGENT)
+    scanner_icon = icon("mdi6.radiology-box-outline")  # a scanner reported on it (MPPS)
     return [
         Column(
             "Time",
@@ -37,24 +39,30 @@ def today_columns(zone: ZoneInfo) -> list[Column]:
             tooltip=lambda a: (
                 f"{format_datetime(a.start_at, zone)} – {format_time(a.end_at, zone)}"
             ),
-            width=80,
+            width=60,
         ),
         Column(
             "Patient",
             lambda a: a.patient_name,
             icon=lambda a: urgent_icon if a.is_urgent else None,
-            tooltip=lambda a: "Urgent" if a.is_urgent else None,
-            width=280,
+            tooltip=lambda a: f"{a.patient_name} (urgent)" if a.is_urgent else a.patient_name,
+            width=190,
         ),
-        Column("MRN", lambda a: a.mrn, width=110),
+        Column("MRN", lambda a: a.mrn, width=100),
         Column("Scan", lambda a: a.scan, tooltip=lambda a: a.scan, stretch=True),
-        Column("Room", lambda a: a.room, width=150),
+        Column(
+            "Room",
+            lambda a: a.room,
+            icon=lambda a: scanner_icon if a.scanner else None,
+            tooltip=lambda a: f"{a.room}: {a.scanner} (DICOM)" if a.scanner else a.room,
+            width=112,
+        ),
         Column(
             "Status",
             lambda a: a.status.label,
             sort_key=lambda a: list(AppointmentStatus).index(a.status),
             badge=lambda a: a.status.value,
-            width=130,
+            width=120,
         ),
     ]
 
@@ -63,7 +71,11 @@ class TodayPage(ListPage, HomePage):
     """Today's list in the clinic's time zone, filterable by patient, MRN, scan or room."""
 
     def __init__(
-        self, overview: OverviewService, zone: ZoneInfo, parent: QWidget | None = None
+        self,
+        overview: OverviewService,
+        zone: ZoneInfo,
+        changes: QObject | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             "Today's appointments",
@@ -98,6 +110,13 @@ class TodayPage(ListPage, HomePage):
         clear.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         clear.triggered.connect(self.filter.clear)
         self.filter.addAction(clear)
+        if changes is not None:
+            changes.changed.connect(self._changed)  # type: ignore[attr-defined]
+            changes.reset.connect(self.refresh)  # type: ignore[attr-defined]
+
+    def _changed(self, channel: str, _ids: object) -> None:
+        if channel in (LiveChannel.APPOINTMENT.value, LiveChannel.CATALOGUE.value):
+            self.refresh()
 
     def _focus_filter(self) -> None:
         self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from mic_desktop.services.patients.feedback import FeedbackInput, FeedbackVisit
+from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.text_limits import LengthCounter
 
 from .context import ReceptionContext
 from .fields import error_label
@@ -81,6 +83,8 @@ class FeedbackKiosk(QWidget):
         self.comments.setPlaceholderText("Anything else you would like to tell us (optional)")
         self.comments.setMaximumHeight(80)
         form.addWidget(self.comments)
+        self.comments_counter = LengthCounter(self.comments, NOTES_MAX)
+        form.addWidget(self.comments_counter)
         self.error = error_label("kiosk")
         form.addWidget(self.error)
         self.submit_button = QPushButton("Send my feedback")

@@ -6,8 +6,8 @@ undelivered reminder and can send it again. :class:`FailedMessagesPage` lists th
 messages that failed or were not delivered in the last two weeks with the reason,
 and e-mails that may have been sent (their sending was cut short; a mail server
 cannot be asked), with a Resend action: reception decides whether the copy goes.
-Both reload when the outbox changes on any desk (``session.live``, channel
-``mic_outbox``).
+Both reload when the outbox changes, here or on any desk (``session.changes``,
+channel ``mic_outbox``).
 
 The reception window opens them through :func:`open_appointment_messages` and
 :func:`make_failed_messages_page`.
@@ -150,8 +150,8 @@ class MessagesList(ListPage):
             self.reload,
             context=Qt.ShortcutContext.WidgetWithChildrenShortcut,
         )
-        session.live.changed.connect(self._live_changed)
-        session.live.reset.connect(self.reload)
+        session.changes.changed.connect(self._changed)
+        session.changes.reset.connect(self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -166,7 +166,7 @@ class MessagesList(ListPage):
         )
         self._selection_changed()
 
-    def _live_changed(self, channel: str, _ids: object) -> None:
+    def _changed(self, channel: str, _ids: object) -> None:
         if channel == LiveChannel.OUTBOX.value:
             self.reload()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mic_desktop.services.patients.panel import AppointmentLine, PatientPanel
+from mic_desktop.models import AppointmentStatus
+from mic_desktop.services.live import LiveChannel
+from mic_desktop.services.patients.panel import AppointmentLine, PatientPanel, ReportLine
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_datetime, format_money
 from mic_desktop.ui.common.table import (
@@ -28,6 +30,17 @@ from mic_desktop.ui.common.table import (
 from mic_desktop.ui.common.tasks import run_task
 
 from .context import ReceptionContext
+
+_ANY_CHANGE = frozenset(
+    {LiveChannel.APPOINTMENT.value, LiveChannel.REPORT.value, LiveChannel.OUTBOX.value}
+)
+_FREED = (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW)
+_PATIENT_CHANGE = frozenset({LiveChannel.PAYMENT.value, LiveChannel.PATIENT.value})
+
+
+def _report_state(line: ReportLine) -> str:
+    """ "Ready" once final; else where the report is (pending, in progress)."""
+    return "Ready" if line.is_available else line.status.value.replace("_", " ").capitalize()
 
 
 def _table(model: RowTableModel, parent: QWidget) -> QTableView:
@@ -50,6 +63,7 @@ class PatientPanelView(QWidget):
     """Shows one patient; ``appointment_chosen`` when a listed appointment is picked."""
 
     appointment_chosen = Signal(int)
+    menu_requested = Signal(int, object)  # appointment id, global QPoint: a right-click
     edit_requested = Signal(object)  # PatientDetails
     book_requested = Signal(object)  # PatientDetails
     pay_requested = Signal(object)  # PatientPanel
@@ -102,7 +116,7 @@ class PatientPanelView(QWidget):
                 ),
                 stretch=True,
             ),
-            Column("Status", lambda a: a.status.label, badge=lambda a: a.status.value, width=92),
+            Column("Status", lambda a: a.status.label, badge=lambda a: a.status.value, width=116),
         ]
         self.upcoming = RowTableModel(appointment_columns, parent=self)
         self.past = RowTableModel(appointment_columns, parent=self)
@@ -110,17 +124,23 @@ class PatientPanelView(QWidget):
             [
                 Column(
                     "Scanned",
-                    lambda r: format_date(r.scanned_on.astimezone(zone).date()),
-                    width=120,
+                    lambda r: r.scanned_on.astimezone(zone).strftime("%d/%m/%Y"),
+                    tooltip=lambda r: format_date(r.scanned_on.astimezone(zone).date()),
+                    width=100,
                 ),
-                Column("Scan", lambda r: r.scan, stretch=True),
-                Column("Report", lambda r: "Ready" if r.is_available else r.status.label, width=90),
+                Column("Scan", lambda r: r.scan, tooltip=lambda r: r.scan, stretch=True),
+                Column("Report", _report_state, tooltip=_report_state, width=96),
             ],
             parent=self,
         )
         self.messages = RowTableModel(
             [
-                Column("When", lambda m: format_datetime(m.created_at, zone), width=150),
+                Column(
+                    "When",
+                    lambda m: m.created_at.astimezone(zone).strftime("%d/%m %H:%M"),
+                    tooltip=lambda m: format_datetime(m.created_at, zone),
+                    width=90,
+                ),
                 Column(
                     "What",
                     lambda m: f"{m.kind} · {m.channel}",
@@ -132,6 +152,14 @@ class PatientPanelView(QWidget):
             parent=self,
         )
         self.tabs = QTabWidget()
+        self.tabs.setObjectName("PatientTabs")
+        self.tabs.tabBar().setExpanding(True)
+        self.tabs.tabBar().setUsesScrollButtons(False)
+        self.tabs.setStyleSheet(
+            "QTabBar::tab { padding: 5px 6px; min-width: 0px; background: #eef2f6;"
+            " border: 1px solid #d5dde8; border-bottom: none; margin-right: 2px; }"
+            "QTabBar::tab:selected { background: #ffffff; color: #1f2937; }"
+        )
         self.tab_views: dict[str, QTableView] = {}
         for key, title, model in (
             ("upcoming", "Upcoming", self.upcoming),
@@ -143,6 +171,10 @@ class PatientPanelView(QWidget):
             if key in ("upcoming", "past"):
                 view.activated.connect(lambda index, m=model: self._chosen(m, index))
                 view.clicked.connect(lambda index, m=model: self._chosen(m, index))
+                view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+                view.customContextMenuRequested.connect(
+                    lambda point, v=view, m=model: self._menu(v, m, point)
+                )
             self.tab_views[key] = view
             self.tabs.addTab(view, title)
 
@@ -160,23 +192,30 @@ class PatientPanelView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)
-        live = context.live
-        if live is not None:
-            live.changed.connect(self._live_changed)  # type: ignore[attr-defined]
-            live.reset.connect(self.reload)  # type: ignore[attr-defined]
+        changes = context.changes
+        if changes is not None:
+            changes.changed.connect(self._changed)  # type: ignore[attr-defined]
+            changes.reset.connect(self.reload)  # type: ignore[attr-defined]
 
-    def _live_changed(self, channel: str, ids: frozenset) -> None:
+    def _changed(self, channel: str, ids: frozenset[str]) -> None:
+        """Appointment, report and message payloads are not patient ids: any of them reloads."""
         if self.panel is None:
             return
-        patient_id = self.panel.patient.id
-        mine = str(patient_id) in {str(i) for i in ids}
-        if channel == "mic_appointment" or (channel in ("mic_payment", "mic_patient") and mine):
+        mine = str(self.panel.patient.id) in ids
+        if channel in _ANY_CHANGE or (channel in _PATIENT_CHANGE and mine):
             self.reload()
 
     def _chosen(self, model: RowTableModel, index: object) -> None:
         line: AppointmentLine | None = model.data(index, ROW_ROLE)  # type: ignore[arg-type]
         if line is not None:
             self.appointment_chosen.emit(line.id)
+
+    def _menu(self, view: QTableView, model: RowTableModel, point: QPoint) -> None:
+        index = view.indexAt(point)
+        line: AppointmentLine | None = model.data(index, ROW_ROLE) if index.isValid() else None
+        if line is not None:
+            view.selectRow(index.row())
+            self.menu_requested.emit(line.id, view.viewport().mapToGlobal(point))
 
     def load(self, patient_id: int) -> None:
         self._generation += 1
@@ -222,13 +261,18 @@ class PatientPanelView(QWidget):
             text = "Nothing owed" if owed == 0 else f"In credit {format_money(-owed, currency)}"
             self.balance.setText(text)
             self.balance.setStyleSheet("font-weight: 700; color: #15723a;")
-        self.upcoming.set_rows(panel.upcoming)
-        self.past.set_rows(panel.past)
+        # A cancelled or missed visit is no longer "next": it is listed with the past ones.
+        coming = [a for a in panel.upcoming if a.status not in _FREED]
+        gone = [a for a in panel.upcoming if a.status in _FREED]
+        self.upcoming.set_rows(coming)
+        self.past.set_rows(gone + list(panel.past))
         self.reports.set_rows(panel.reports)
         self.messages.set_rows(panel.messages)
         available = sum(1 for r in panel.reports if r.is_available)
-        self.tabs.setTabText(0, f"Next {len(panel.upcoming)}")
-        self.tabs.setTabText(1, f"Past {len(panel.past)}")
+        self.tabs.setTabText(0, f"Next {len(coming)}")
+        self.tabs.setTabToolTip(0, "Coming appointments (not cancelled)")
+        self.tabs.setTabText(1, f"Past {len(gone) + len(panel.past)}")
+        self.tabs.setTabToolTip(1, "Past visits, and cancelled or missed ones")
         self.tabs.setTabText(2, f"Reports {available}")
         self.tabs.setTabToolTip(2, f"{available} report(s) ready of {len(panel.reports)}")
         self.tabs.setTabText(3, f"Sent {len(panel.messages)}")

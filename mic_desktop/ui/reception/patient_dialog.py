@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,15 +23,18 @@ from PySide6.QtWidgets import (
 
 from mic_desktop.models.patient import Sex
 from mic_desktop.services.errors import StaleRecordError, ValidationError
-from mic_desktop.services.patients.details import PatientDetails, PatientInput
+from mic_desktop.services.patients.details import PatientDetails, PatientInput, PatientSummary
 from mic_desktop.services.patients.registry import (
     PatientService,
     PlanOption,
     PossibleDuplicateError,
 )
+from mic_desktop.services.text_checks import ADDRESS_MAX
 from mic_desktop.ui.common.colours import ERROR_TEXT
+from mic_desktop.ui.common.date_field import DateField
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.text_limits import limit_line
 
 _SEX_LABELS = {
     Sex.UNKNOWN: "Not stated",
@@ -47,12 +50,15 @@ class PatientDialog(QDialog):
     """``saved`` carries the PatientDetails once registered or updated."""
 
     saved = Signal(object)
+    open_existing = Signal(object)  # PatientSummary: the duplicate the person chose instead
 
     def __init__(
         self,
         patients: PatientService,
         existing: PatientDetails | None = None,
         parent: QWidget | None = None,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__(parent)
         self._patients = patients
@@ -67,12 +73,10 @@ class PatientDialog(QDialog):
 
         self.first_name = self._line(form, "first_name", "&First name")
         self.last_name = self._line(form, "last_name", "&Last name")
-        self.date_of_birth = QDateEdit()
-        self.date_of_birth.setDisplayFormat("dd/MM/yyyy")
-        self.date_of_birth.setCalendarPopup(True)
-        self.date_of_birth.setMaximumDate(QDate.currentDate())
-        self.date_of_birth.setDate(QDate(1990, 1, 1))
+        self.date_of_birth = DateField(today)
+        self.date_of_birth.setObjectName("date_of_birth")
         self._add(form, "date_of_birth", "&Date of birth", self.date_of_birth)
+        self.errors["date_of_birth"] = self.date_of_birth.error
         self.sex = QComboBox()
         for sex, label in _SEX_LABELS.items():
             self.sex.addItem(label, sex.value)
@@ -81,7 +85,7 @@ class PatientDialog(QDialog):
         self.phone.setPlaceholderText("Any format, e.g. 077 123 4567")
         self.email = self._line(form, "email", "&E-mail")
         self.national_id = self._line(form, "national_id", "National &ID")
-        self.address = self._line(form, "address", "&Address")
+        self.address = limit_line(self._line(form, "address", "&Address"), ADDRESS_MAX)
         self.plan = QComboBox()
         self.plan.addItem("No medical aid (private)", None)
         self._add(form, "medical_aid_plan_id", "&Medical aid", self.plan)
@@ -106,12 +110,17 @@ class PatientDialog(QDialog):
         self.duplicate_text = QLabel()
         self.duplicate_text.setWordWrap(True)
         dup_buttons = QHBoxLayout()
-        self.register_anyway = QPushButton("Register &anyway")
+        self._duplicates: tuple[PatientSummary, ...] = ()
+        self.open_existing_button = QPushButton("Open the registered patient")
+        self.open_existing_button.setObjectName("OpenExistingPatient")
+        self.open_existing_button.clicked.connect(self._open_existing)
+        # A duplicate record is created only by a deliberate click: no Enter, no mnemonic.
+        self.register_anyway = QPushButton("Register anyway")
+        self.register_anyway.setAutoDefault(False)
+        self.register_anyway.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.register_anyway.clicked.connect(lambda: self._save(allow_duplicate=True))
-        self.back_to_search = QPushButton("It is the same person: cancel")
-        self.back_to_search.clicked.connect(self.reject)
+        dup_buttons.addWidget(self.open_existing_button)
         dup_buttons.addWidget(self.register_anyway)
-        dup_buttons.addWidget(self.back_to_search)
         dup_buttons.addStretch(1)
         dup_layout.addWidget(self.duplicate_text)
         dup_layout.addLayout(dup_buttons)
@@ -148,7 +157,9 @@ class PatientDialog(QDialog):
         self._add(form, name, label, edit)
         return edit
 
-    def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget) -> None:
+    def _add(self, form: QFormLayout, name: str, text: str, widget: QWidget) -> None:
+        label = QLabel(text)
+        label.setBuddy(widget)  # the & in the text is then a shortcut, not a character
         error = QLabel()
         error.setObjectName(f"{name}_error")
         error.setStyleSheet(f"color: {ERROR_TEXT};")
@@ -165,7 +176,7 @@ class PatientDialog(QDialog):
     def _fill(self, p: PatientDetails) -> None:
         self.first_name.setText(p.first_name)
         self.last_name.setText(p.last_name)
-        self.date_of_birth.setDate(QDate(p.date_of_birth))
+        self.date_of_birth.setDate(p.date_of_birth)
         self.sex.setCurrentIndex(max(0, self.sex.findData(p.sex)))
         self.phone.setText(p.phone_display or p.phone or "")
         self.email.setText(p.email or "")
@@ -185,8 +196,7 @@ class PatientDialog(QDialog):
 
     # -- saving -----------------------------------------------------------------------
 
-    def data(self) -> PatientInput:
-        born: dt.date = self.date_of_birth.date().toPython()  # type: ignore[assignment]
+    def data(self, born: dt.date) -> PatientInput:
         return PatientInput(
             first_name=self.first_name.text(),
             last_name=self.last_name.text(),
@@ -212,7 +222,16 @@ class PatientDialog(QDialog):
             return
         self.clear_errors()
         self.duplicate_box.hide()
-        data = self.data()
+        self.save_button.setDefault(True)
+        if not self.date_of_birth.check():
+            self.date_of_birth.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        born = self.date_of_birth.date()
+        if born is None:
+            self.date_of_birth.show_error("Enter the date of birth, e.g. 15/06/1985.")
+            self.date_of_birth.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        data = self.data(born)
         existing = self._existing
         if existing is None:
             work = lambda: self._patients.register(data, allow_duplicate=allow_duplicate)  # noqa: E731
@@ -222,6 +241,11 @@ class PatientDialog(QDialog):
             )
         self._set_busy(True)
         run_task(work, self._saved, self._refused, receiver=self)
+
+    def _open_existing(self) -> None:
+        if self._duplicates:
+            self.open_existing.emit(self._duplicates[0])
+            self.reject()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -236,9 +260,17 @@ class PatientDialog(QDialog):
     def _refused(self, error: BaseException) -> None:
         self._set_busy(False)
         if isinstance(error, PossibleDuplicateError):
-            self.duplicate_text.setText(str(error))
+            self._duplicates = error.candidates
+            first = error.candidates[0]
+            self.duplicate_text.setText(
+                str(error).removesuffix(" Register anyway?")
+                + " Open the registered patient (Enter), or register a new one anyway."
+            )
+            self.open_existing_button.setText(f"&Open {first.full_name} ({first.mrn})")
             self.duplicate_box.show()
-            self.register_anyway.setFocus()
+            self.save_button.setDefault(False)
+            self.open_existing_button.setDefault(True)
+            self.open_existing_button.setFocus()
             return
         if isinstance(error, ValidationError) and error.field:
             name = _FIELD_ALIASES.get(error.field, error.field)

@@ -26,10 +26,12 @@ from mic_desktop.models.billing import PaymentMethod
 from mic_desktop.services.billing.balances import PatientBalance
 from mic_desktop.services.billing.payments import PaymentRecord, PaymentResult
 from mic_desktop.services.errors import ValidationError
+from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_money
 from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view
 from mic_desktop.ui.common.tasks import run_task
+from mic_desktop.ui.common.text_limits import limit_line
 
 from .context import ReceptionContext
 from .fields import error_label, parse_amount
@@ -50,7 +52,7 @@ class RefundDialog(QDialog):
         self.setWindowTitle(f"Refund {payment.receipt_number}")
         self.amount = QLineEdit(f"{payment.amount:.2f}")
         self.amount.setAlignment(RIGHT)
-        self.reason = QLineEdit()
+        self.reason = limit_line(QLineEdit(), NOTES_MAX)
         self.reason.setObjectName("RefundReason")
         self.error = error_label("refund")
         form = QFormLayout(self)
@@ -109,6 +111,8 @@ class PaymentDialog(QDialog):
         self._appointment_id = appointment_id
         self._suggested = suggested
         self._balance: PatientBalance | None = None
+        self._fill_amount = True  # on the first load and after each payment
+        self._credit_confirmed: Decimal | None = None
         self.last_result: PaymentResult | None = None
         self.receipt_path = None
         self.setWindowTitle(f"Take payment · {patient_name}")
@@ -131,6 +135,7 @@ class PaymentDialog(QDialog):
         self.amount.setAlignment(RIGHT)
         self.amount.setPlaceholderText("0.00")
         self.amount.textChanged.connect(self._update_change)
+        self.amount.textChanged.connect(self._amount_edited)
         self.tendered = QLineEdit()
         self.tendered.setObjectName("PaymentTendered")
         self.tendered.setAlignment(RIGHT)
@@ -154,6 +159,11 @@ class PaymentDialog(QDialog):
         self.result_label.setObjectName("PaymentResult")
         self.result_label.setWordWrap(True)
         self.result_label.hide()
+        self.credit_question = QLabel()
+        self.credit_question.setObjectName("CreditQuestion")
+        self.credit_question.setWordWrap(True)
+        self.credit_question.setStyleSheet("font-weight: 700; color: #8a4b00;")
+        self.credit_question.hide()
 
         form = QFormLayout()
         form.addRow(self.balance_label)
@@ -167,8 +177,8 @@ class PaymentDialog(QDialog):
         self.history = RowTableModel(
             [
                 Column("Receipt", lambda p: p.receipt_number, width=100),
-                Column("When", lambda p: format_datetime(p.received_at, context.zone), width=160),
-                Column("Method", lambda p: p.method.label, width=100),
+                Column("When", lambda p: format_datetime(p.received_at, context.zone), width=190),
+                Column("Method", lambda p: p.method.label, width=130),
                 Column(
                     "Amount", lambda p: format_money(p.amount, currency), align=RIGHT, stretch=True
                 ),
@@ -180,8 +190,8 @@ class PaymentDialog(QDialog):
         self.history_view.setSortingEnabled(False)
         self.history_view.horizontalHeader().setStretchLastSection(True)
         self.history_view.setColumnWidth(0, 100)
-        self.history_view.setColumnWidth(1, 170)
-        self.history_view.setColumnWidth(2, 110)
+        self.history_view.setColumnWidth(1, 190)
+        self.history_view.setColumnWidth(2, 130)
         self.history_empty = QLabel("No payments yet from this patient.")
         self.history_empty.setProperty("role", "muted")
         history_buttons = QHBoxLayout()
@@ -206,6 +216,7 @@ class PaymentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.result_label)
+        layout.addWidget(self.credit_question)
         layout.addLayout(history_buttons)
         layout.addWidget(self.history_view, 1)
         layout.addWidget(self.history_empty)
@@ -251,10 +262,12 @@ class PaymentDialog(QDialog):
             f" · paid {format_money(balance.paid, currency)}"
             f" · refunded {format_money(balance.refunded, currency)}"
         )
-        if not self.amount.text():
-            suggestion = owed if owed > 0 else (self._suggested or Decimal(0))
-            if suggestion > 0:
-                self.amount.setText(f"{suggestion:.2f}")
+        if self._fill_amount:
+            first = self.last_result is None
+            suggestion = owed if owed > 0 else (self._suggested or Decimal(0)) if first else owed
+            self._fill_amount = False
+            self.amount.setText(f"{suggestion:.2f}" if suggestion > 0 else "")
+        self._update_take_button()
         self.history.set_rows(records)
         self.history_empty.setVisible(not records)
         self.history_view.setVisible(bool(records))
@@ -288,12 +301,49 @@ class PaymentDialog(QDialog):
         else:
             self.change.setText(format_money(due, currency))
 
+    def _amount_edited(self) -> None:
+        self._credit_confirmed = None
+        self.credit_question.hide()
+        self._update_take_button()
+
+    def owed(self) -> Decimal | None:
+        return self._balance.balance if self._balance is not None else None
+
+    def _update_take_button(self) -> None:
+        """The button names the amount, and says when it goes into credit."""
+        amount = parse_amount(self.amount.text())
+        owed = self.owed()
+        currency = self._context.currency
+        if amount is None or amount <= 0:
+            text = "&Take payment"
+        elif owed is not None and owed <= 0:
+            if self._credit_confirmed == amount:
+                text = f"&Yes, take {format_money(amount, currency)} as credit"
+            else:
+                text = f"&Take {format_money(amount, currency)} as credit…"
+        elif owed is not None and amount > owed:
+            credit = format_money(amount - owed, currency)
+            text = f"&Take {format_money(amount, currency)} ({credit} as credit)"
+        else:
+            text = f"&Take {format_money(amount, currency)}"
+        self.take_button.setText(text)
+
     def take_payment(self) -> None:
         for label in self.errors.values():
             label.hide()
         amount = parse_amount(self.amount.text())
         if amount is None or amount <= 0:
             self._error("amount", "Enter the amount received, e.g. 150.00.")
+            return
+        owed = self.owed()
+        if owed is not None and owed <= 0 and self._credit_confirmed != amount:
+            money = format_money(amount, self._context.currency)
+            self.credit_question.setText(
+                f"Nothing is owed. Take {money} as credit? Click the button again to take it."
+            )
+            self.credit_question.show()
+            self._credit_confirmed = amount
+            self._update_take_button()
             return
         method = self.method.currentData()
         tendered = (
@@ -340,9 +390,14 @@ class PaymentDialog(QDialog):
             text += f" · give {format_money(p.change_due, currency)} change"
         self.result_label.setText(text)
         self.result_label.show()
+        self._fill_amount = True
+        self._balance = result.balance
         self.amount.clear()
         self.tendered.clear()
         self.reference.clear()
+        owed = result.balance.balance
+        if owed > 0:
+            self.amount.setText(f"{owed:.2f}")
         self.paid.emit(result)
         self.reload()
         self.receipt_button.setFocus()
@@ -363,7 +418,7 @@ class PaymentDialog(QDialog):
         )
 
     def _receipt_ready(self, payment: PaymentRecord, pdf: bytes) -> None:
-        self.receipt_path = open_pdf(pdf, f"receipt-{payment.receipt_number}")
+        self.receipt_path = open_pdf(pdf, f"receipt-{payment.receipt_number}", self)
 
     def _refund_selected(self) -> None:
         payment = self.selected_payment()

@@ -1,27 +1,16 @@
-"""Open a PDF made by a service in the system viewer, or print it."""
+"""Open a PDF made by a service in the system viewer (which prints it), or offer to save it."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QWidget
 
-_opened: list[Path] = []
+from mic_desktop.ui.common.pdf_files import show_pdf, write_temp_pdf
 
-
-def write_temp_pdf(content: bytes, stem: str) -> Path:
-    """Write ``content`` to a temporary file kept until the program ends."""
-    with tempfile.NamedTemporaryFile(prefix=f"mic-{stem}-", suffix=".pdf", delete=False) as handle:
-        handle.write(content)
-    path = Path(handle.name)
-    _opened.append(path)
-    return path
+__all__ = ["open_pdf", "write_temp_pdf"]
 
 
-def open_pdf(content: bytes, stem: str) -> Path:
-    """Show the PDF in the system viewer (the viewer also prints it); returns the file."""
-    path = write_temp_pdf(content, stem)
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-    return path
+def open_pdf(content: bytes, stem: str, parent: QWidget | None = None) -> Path:
+    """Show the PDF in the viewer; without one, say so and offer "Save as…". Returns the file."""
+    return show_pdf(content, stem, parent)

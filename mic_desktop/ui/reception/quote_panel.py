@@ -83,5 +83,14 @@ class QuotePanel(QFrame):
         self.charge.setText(format_money(quote.price, quote.currency))
         self.cover.setText(format_money(quote.medical_aid_cover, quote.currency))
         self.copay.setText(format_money(quote.patient_copay, quote.currency))
-        self.cover_text.setText(quote.coverage_text)
+        self.cover_text.setText(cover_words(quote.coverage_text))
         self.quoted.emit(quote)
+
+
+def cover_words(coverage: str) -> str:
+    """``95 % up to USD 100.00`` as a sentence that says what the percentage is."""
+    if coverage == "No medical aid":
+        return "No medical aid: the patient pays the whole charge."
+    if coverage == "Not covered":
+        return "The patient's medical aid does not cover this scan."
+    return "Medical-aid cover: " + coverage.replace(" %", " % of the charge", 1) + "."

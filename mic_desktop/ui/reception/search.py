@@ -9,7 +9,8 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from mic_desktop.services.patients.details import PatientSummary
-from mic_desktop.services.patients.registry import PatientService
+from mic_desktop.services.patients.registry import SEARCH_LIMIT, PatientService
+from mic_desktop.services.text_checks import SEARCH_MAX, SearchTextTooLongError
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date
 from mic_desktop.ui.common.look import icon
@@ -19,18 +20,35 @@ from mic_desktop.ui.common.tasks import run_task
 DEBOUNCE_MS = 150
 
 
+NAME_WIDTH = 134  # the Name column's first width; a width the person drags to is kept
+
+
 def search_columns() -> list[Column]:
     return [
         Column(
             "Name",
-            lambda p: p.full_name,
+            lambda p: f"{p.last_name}, {p.first_name}",
             tooltip=lambda p: " · ".join(
-                x for x in (p.phone_display, p.plan_name or "private", p.national_id) if x
+                x
+                for x in (
+                    p.full_name,
+                    p.mrn,
+                    format_date(p.date_of_birth),
+                    p.phone_display,
+                    p.plan_name or "private",
+                    p.national_id,
+                )
+                if x
             ),
+            width=NAME_WIDTH,
+        ),
+        Column("MRN", lambda p: p.mrn, tooltip=lambda p: p.mrn, width=100),
+        Column(
+            "Born",
+            lambda p: p.date_of_birth.strftime("%d/%m/%Y"),
+            tooltip=lambda p: format_date(p.date_of_birth),
             stretch=True,
         ),
-        Column("MRN", lambda p: p.mrn, width=92),
-        Column("Born", lambda p: format_date(p.date_of_birth), width=112),
     ]
 
 
@@ -44,6 +62,7 @@ class PatientSearch(QWidget):
         super().__init__(parent)
         self._patients = patients
         self._generation = 0
+        self._applying = False
         self.edit = QLineEdit()
         self.edit.setObjectName("PatientSearchEdit")
         self.edit.setPlaceholderText("Find patient: name, MRN, phone, ID or member number")
@@ -53,11 +72,15 @@ class PatientSearch(QWidget):
         self.view = make_table_view(self)
         self.view.setSortingEnabled(False)
         self.view.setModel(self.model)
-        for number, column in enumerate(self.model.columns):
-            if column.width:
-                self.view.setColumnWidth(number, column.width)
-        self.view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setMinimumSectionSize(48)
+        self._widths = {n: c.width for n, c in enumerate(self.model.columns) if c.width}
+        self._apply_widths()
+        header.sectionResized.connect(self._resized)
+        self.model.modelReset.connect(self._apply_widths)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.view.verticalHeader().setDefaultSectionSize(30)
         self.hint = QLabel("Type at least two letters or digits to find a patient.")
         self.hint.setProperty("role", "muted")
@@ -77,6 +100,17 @@ class PatientSearch(QWidget):
         self.view.activated.connect(self._choose_index)
         self.view.clicked.connect(self._choose_index)
 
+    def _resized(self, number: int, _old: int, new: int) -> None:
+        if number in self._widths and not self._applying:
+            self._widths[number] = new
+
+    def _apply_widths(self) -> None:
+        """The widths the person chose survive every new search (a reset of the model)."""
+        self._applying = True
+        for number, width in self._widths.items():
+            self.view.setColumnWidth(number, width)
+        self._applying = False
+
     def focus(self) -> None:
         self.edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.edit.selectAll()
@@ -89,6 +123,10 @@ class PatientSearch(QWidget):
         if len(text) < 2:
             self.model.set_rows([])
             self.hint.setText("Type at least two letters or digits to find a patient.")
+            return
+        if len(text) > SEARCH_MAX:  # a pasted page: said at once, never sent to the database
+            self.model.set_rows([])
+            self.hint.setText(str(SearchTextTooLongError("search", len(text))))
             return
         self.hint.setText("Searching…")
         run_task(
@@ -106,8 +144,13 @@ class PatientSearch(QWidget):
         if generation != self._generation:
             return  # a newer search is on its way: this one is stale
         self.model.set_rows(rows)
-        if rows:
-            self.hint.setText(f"{len(rows)} found. Enter opens the first, ↓ to pick another.")
+        if len(rows) >= SEARCH_LIMIT:
+            self.hint.setText(
+                f"{len(rows)} shown — refine the search. Enter opens the first, ↓ another."
+            )
+            self.view.selectRow(0)
+        elif rows:
+            self.hint.setText(f"{len(rows)} found. Enter opens the first, ↓ another.")
             self.view.selectRow(0)
         else:
             self.hint.setText(

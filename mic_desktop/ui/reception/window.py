@@ -7,9 +7,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from mic_desktop.models import Role
+from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.window import HomePage, RoleWindow
 
 from .context import ReceptionContext
+from .replies import UnreadReplies
 from .workplace import ReceptionHome
 
 
@@ -73,6 +75,10 @@ class ReceptionWindow(RoleWindow):
             icon_name="mdi6.file-document-outline",
             tip="Every claim: record settlements, follow up shortfalls",
         )
+        self.replies_action = UnreadReplies(self.context, self)
+        self.replies_action.setIcon(icon("mdi6.message-reply-text"))
+        self.replies_action.setShortcut("Ctrl+Shift+R")
+        self.addAction(self.replies_action)
         money_menu = QMenu("M&oney", self)
         money_menu.addAction(self.payment_action)
         money_menu.addAction(self.claims_action)
@@ -83,7 +89,11 @@ class ReceptionWindow(RoleWindow):
         self.menuBar().insertMenu(help_action, money_menu)
         self.menuBar().insertMenu(help_action, messages_menu)
         messages_menu.addAction(self.failed_messages_action)
+        messages_menu.addAction(self.replies_action)
         messages_menu.addAction(home.appointment_panel.messages_action)
+        self.view_menu.addAction(home.panel_action)
+        self.statusBar().addPermanentWidget(home.undo_button)
+        self.undo_action = self.make_action("Undo the last move", home.undo_move, shortcut="Ctrl+Z")
         return [
             self.find_action,
             self.new_patient_action,
@@ -92,6 +102,7 @@ class ReceptionWindow(RoleWindow):
             self.payment_action,
             self.today_action,
             self.day_sheet_action,
+            self.replies_action,
         ]
 
     def open_claims(self) -> None:
