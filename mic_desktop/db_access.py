@@ -54,13 +54,16 @@ _RECEPTION = {
     "referring_doctor": EDIT,
     "appointment": EDIT,
     "appointment_attachment": EDIT,
-    "payment": ADD,
+    # UPDATE only so a refund may lock the payment it refunds (SELECT ... FOR UPDATE):
+    # the payment_kept trigger refuses every change to a payment row.
+    "payment": EDIT,
     "medical_aid_claim": EDIT,
     "patient_feedback": EDIT,
     "report": ADD,
 }
 _RADIOLOGIST = {
     "appointment": EDIT,
+    "patient": "UPDATE",  # the reply jobs every PC runs: an SMS opt-out
     "report": EDIT,
     "report_addendum": ADD,
     "report_document": EDIT,
@@ -81,6 +84,7 @@ _SET_UP = {
     "radiologist_availability": EDIT_DELETE,
     "radiologist_leave": EDIT_DELETE,
     "backup_record": EDIT,
+    "dicom_device": EDIT_DELETE,
 }
 # The worker also acts on patients' SMS replies (confirm, cancel, opt out, take a freed
 # slot) and on the scanners' DICOM status reports.

@@ -234,8 +234,9 @@ class PasswordRole:
 
 @pytest.fixture
 def password_role(server_url: URL, db_url: URL) -> Iterator[PasswordRole]:
-    """A role with a password the server really checks: the test database's owner, with
-    the worker's rights on its tables (it reads them all, as backups need).
+    """A role with a password the server really checks: the test database's owner, a
+    pre-login role with the worker's rights on its tables (it reads them all, as backups
+    need).
 
     The embedded test server trusts local connections, so a ``pg_hba.conf`` rule
     asking this one role for its password is put first and the configuration reloaded.
@@ -252,7 +253,8 @@ def password_role(server_url: URL, db_url: URL) -> Iterator[PasswordRole]:
         hba.write_text(rule + original)
         conn.execute(text("SELECT pg_reload_conf()"))
     database_admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-    apply_grants(database_admin, worker_roles=(name,))  # reads everything, as the worker
+    # A workstation's pre-login role that also reads everything, as the worker (backups).
+    apply_grants(database_admin, login_roles=(name,), worker_roles=(name,))
     try:
         yield PasswordRole(name, password, db_url.set(username=name, password=None))
     finally:

@@ -233,3 +233,18 @@ def test_usernames_are_validated_and_unique(
         service.add("1 bad name", "Someone", Role.RECEPTION, TEST_PASSWORD)
     with pytest.raises(ValidationError, match="role"):
         service.add("okname", "Someone", "janitor", TEST_PASSWORD)
+
+
+def test_a_username_whose_login_exists_on_the_server_is_refused(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    """A login the database did not make for this person is never taken over."""
+    with database.session() as session:
+        taken = session.scalar(text("SELECT mic_login_role('taken')"))
+        session.execute(text(f'CREATE ROLE "{taken}" LOGIN'))
+    service = StaffService(database.session_factory, actor=None, workstation="desk-1")
+    with pytest.raises(ValidationError, match="already has a login") as error:
+        service.add("taken", "Someone", Role.RECEPTION, TEST_PASSWORD)
+    assert error.value.field == "username"
+    with database.session() as session:
+        assert session.scalar(text("SELECT count(*) FROM staff_user WHERE username = 'taken'")) == 0

@@ -87,6 +87,14 @@ def sessions_run_as_their_person(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     original = UserSession.open.__func__  # type: ignore[attr-defined]
     passwords = {account.username: account.password for account in DEMO_ACCOUNTS}
+    login = AuthService.login
+
+    def remembering_login(self: AuthService, username: str, password: str) -> StaffAccount:
+        account = login(self, username, password)
+        passwords[account.username] = password  # a test that logs in with its own password
+        return account
+
+    monkeypatch.setattr(AuthService, "login", remembering_login)
 
     def open_as_person(
         cls: type[UserSession], account: StaffAccount, connection: Connection, *args: object

@@ -148,6 +148,7 @@ def test_booking_notes_count_and_a_bad_letter_is_refused_next_to_its_field(
     qtbot.waitUntil(lambda: "scan.jpeg" in dialog.letter_label.text())
     dialog.notes.setPlainText("Flank pain, query stone")
     assert dialog.notes_counter.text() == f"23 / {NOTES_MAX} characters"
+    dialog.use_aid.setChecked(False)  # the demo patient's plan wants a pre-authorisation
     qtbot.mouseClick(dialog.book_button, Qt.MouseButton.LeftButton)
     panel = reception.home.appointment_panel
     qtbot.waitUntil(lambda: panel.appointment is not None)

@@ -190,6 +190,7 @@ def test_a_new_clinic_sets_itself_up_and_books_across_midnight(
     qtbot.keyClicks(patient.last_name, "Zvobgo")
     qtbot.keyClicks(patient.first_name, "Tariro")
     qtbot.keyClicks(patient.phone, "077 234 5678")
+    qtbot.keyClicks(patient.date_of_birth.edit, "02041990")
     qtbot.keyClick(patient.first_name, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: home.patient_panel.panel is not None)
     reception.new_booking_action.trigger()

@@ -124,8 +124,13 @@ def attached_report_screens(
 
 
 def reopen_reports(database: Database) -> None:
-    """Turn the newest final reports back into waiting studies (a real morning's worklist)."""
+    """Turn the newest final reports back into waiting studies (a real morning's worklist).
+
+    Signed reports never change in the product (a trigger refuses it for every login);
+    the test, as the schema's owner, lifts that rule for this one statement.
+    """
     with database.session() as session:
+        session.execute(text("ALTER TABLE report DISABLE TRIGGER report_signed"))
         session.execute(
             text(
                 "UPDATE report SET status = 'pending', finalised_at = NULL, finalised_by_id = NULL,"
@@ -138,6 +143,7 @@ def reopen_reports(database: Database) -> None:
                 " ORDER BY a.scan_completed_at DESC NULLS LAST LIMIT 9)"
             )
         )
+        session.execute(text("ALTER TABLE report ENABLE TRIGGER report_signed"))
         session.execute(
             text(
                 "UPDATE appointment SET urgency = 'urgent' WHERE id IN (SELECT a.id FROM"

@@ -1,6 +1,7 @@
 """per-person database logins, group roles, row-change audit, immutable records
 
-Each staff account becomes a PostgreSQL login role (``<prefix><username>``), member of
+Each staff account becomes a PostgreSQL login role (``<prefix><username>``, the prefix
+being ``<database>_user_``), member of
 the group role of its job (``mic_reception``, ``mic_radiologist``, ``mic_manager``, all
 members of ``mic_staff``); the headless worker has ``mic_worker``; workstations reach
 the login window through a ``mic_login`` role that can only check logins. A trigger
@@ -55,7 +56,7 @@ CREATE TABLE login_settings (
         CONSTRAINT ck_login_settings_prefix CHECK (prefix ~ '^[a-z][a-z0-9_]*$')
 );
 INSERT INTO login_settings (prefix)
-VALUES (left(regexp_replace(lower(current_database()), '[^a-z0-9_]', '_', 'g'), 30) || '_');
+VALUES (left(regexp_replace(lower(current_database()), '[^a-z0-9_]', '_', 'g'), 30) || '_user_');
 ALTER TABLE staff_user ADD COLUMN db_role varchar(63);
 CREATE UNIQUE INDEX uq_staff_user_db_role ON staff_user (db_role);
 ALTER TABLE audit_log ADD COLUMN db_user text;
@@ -104,6 +105,12 @@ BEGIN
         EXECUTE format('ALTER ROLE %I RENAME TO %I', OLD.db_role, wanted);
     ELSIF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = wanted) THEN
         EXECUTE format('CREATE ROLE %I LOGIN INHERIT VALID UNTIL %L', wanted, 'epoch');
+    ELSIF wanted = ANY (ARRAY['mic_staff', 'mic_reception', 'mic_radiologist', 'mic_manager',
+                               'mic_worker', 'mic_login'])
+            OR NOT EXISTS (SELECT 1 FROM staff_user WHERE id = NEW.id AND db_role = wanted) THEN
+        -- Never take over a role this database did not make for this person.
+        RAISE EXCEPTION 'The server already has a role named %: choose another username', wanted
+            USING ERRCODE = 'duplicate_object';
     END IF;
     NEW.db_role := wanted;
     FOREACH other IN ARRAY ARRAY['mic_reception', 'mic_radiologist', 'mic_manager'] LOOP

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mic_desktop.db_access import scram_verifier
@@ -106,7 +107,16 @@ class StaffService:
                 professional_title=professional_title,
             )
             session.add(user)
-            session.flush()  # the database makes the person's login here
+            try:
+                session.flush()  # the database makes the person's login here
+            except DBAPIError as error:
+                if getattr(error.orig, "sqlstate", None) != "42710":  # duplicate_object
+                    raise
+                raise ValidationError(
+                    f"The database server already has a login named like {username!r}: "
+                    "choose another username.",
+                    "username",
+                ) from None
             _set_login_password(session, user, password, must_change=must_change_password)
             self._audit(session, "staff_added", user, {"role": role.value})
             return StaffAccount.from_row(user)

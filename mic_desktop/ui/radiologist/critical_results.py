@@ -71,7 +71,7 @@ def critical_columns(session: UserSession) -> list[Column]:
             lambda r: format_hours(r.minutes_open / 60),
             sort_key=lambda r: r.minutes_open,
             align=RIGHT,
-            width=80,
+            width=90,
         ),
         Column("Patient", lambda r: r.patient_name, tooltip=lambda r: r.patient_name, width=140),
         Column("MRN", lambda r: r.mrn, width=100),

@@ -189,6 +189,10 @@ class PatientDialog(QDialog):
     def _plans_loaded(self, plans: list[PlanOption]) -> None:
         for plan in plans:
             self.plan.addItem(plan.name, plan.id)
+        # Long plan names get the width they need (the dialog grows a little for them).
+        self.plan.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.plan.setToolTip(self.plan.currentText())
+        self.plan.currentTextChanged.connect(self.plan.setToolTip)
         if self._existing is not None and self._existing.medical_aid_plan_id is not None:
             self.plan.setCurrentIndex(
                 max(0, self.plan.findData(self._existing.medical_aid_plan_id))
