@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+import shiboken6
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -140,6 +141,7 @@ ShellFactory = Callable[..., Shell]
 def make_shell(qtbot: QtBot) -> Iterator[ShellFactory]:
     """Build a :class:`Shell` on a database and show its login window; closed at the end."""
     shells: list[Shell] = []
+    windows: list[QWidget] = []
 
     def build(database: Database, **options: object) -> Shell:
         options.setdefault("workstation", "test-pc")
@@ -147,7 +149,8 @@ def make_shell(qtbot: QtBot) -> Iterator[ShellFactory]:
         clinic = options.pop("clinic", None) or load_clinic_info(database.session_factory)
         shell = Shell(database, clinic, **options)  # type: ignore[arg-type]
         qtbot.addWidget(shell.login_window)
-        shell.role_window_opened.connect(qtbot.addWidget)
+        # A role window is deleted at logout; pytest-qt's own clean-up would close it again.
+        shell.role_window_opened.connect(windows.append)
         shells.append(shell)
         shell.start()
         qtbot.waitExposed(shell.login_window)
@@ -156,4 +159,8 @@ def make_shell(qtbot: QtBot) -> Iterator[ShellFactory]:
     yield build
     for shell in shells:
         shell.close()
+    for window in windows:
+        if shiboken6.isValid(window):
+            window.close()
+            window.deleteLater()
     wait_for_tasks(10_000)
