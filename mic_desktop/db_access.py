@@ -138,6 +138,26 @@ _KNOWN = {
 _READ_ONLY = {"staff_user", "login_settings", "alembic_version"}
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
+# The group roles, made when missing (a backup restored on a new server names them in
+# its grants); the people's logins are made again with ``mic-desktop user passwd``.
+ENSURE_GROUP_ROLES = """
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOREACH name IN ARRAY ARRAY['mic_staff', 'mic_reception', 'mic_radiologist',
+                                'mic_manager', 'mic_worker', 'mic_login'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = name) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+        END IF;
+    END LOOP;
+    IF NOT pg_has_role('mic_reception', 'mic_staff', 'MEMBER') THEN
+        GRANT mic_staff TO mic_reception, mic_radiologist, mic_manager;
+    END IF;
+END
+$$
+"""
+
 
 def _writes() -> dict[str, dict[str, str]]:
     manager = {**_EVERYONE, **_RECEPTION, **_RADIOLOGIST, **_SET_UP}

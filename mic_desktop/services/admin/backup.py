@@ -34,6 +34,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import URL
 
+from mic_desktop.db_access import ENSURE_GROUP_ROLES
 from mic_desktop.services.admin.backup_contents import Contents, read_contents
 from mic_desktop.services.admin.backup_process import (
     BackupCancelledError,
@@ -340,6 +341,8 @@ def restore_into(
     info = read_archive_info(source)
     with open_connection(url) as conn:
         major, _version = server_version(conn)
+        if privileges:  # the grants name the job groups: a new server gets them first
+            conn.execute(ENSURE_GROUP_ROLES)
     plan = tools_for_restore(major, info, candidates)
     conninfo, env = connection_arguments(url)
     done = 0
