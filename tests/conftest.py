@@ -62,7 +62,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     count = config.stash.get(_PG15_DESELECTED, 0)
     if count:
         terminalreporter.write_line(
-            f"{count} cross-version backup tests deselected: {PG15_URL_ENV} is not set "
+            f"{count} PostgreSQL 15 tests (backups across versions, privileges) deselected: "
+            f"{PG15_URL_ENV} is not set "
             "(.ci/run starts a PostgreSQL 15 server and sets it)",
             yellow=True,
         )
