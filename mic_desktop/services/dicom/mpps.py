@@ -12,7 +12,6 @@ audited.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from mic_desktop.models import (
     Appointment,
     AppointmentStatus,
-    AppointmentStatusChange,
     PerformedProcedureStep,
     StepStatus,
 )
@@ -103,33 +101,11 @@ class ModalityStatusService(VisitStatusService):
         clock: Clock = utc_now,
     ) -> None:
         super().__init__(session_factory, None, workstation, clock)
-        self._label = modality_label
+        self._label = self._modality_label = modality_label
 
     def follow(self, appointment_id: int, moves: tuple[AppointmentStatus, ...]) -> None:
         for target in moves:
             self._move(appointment_id, None, target, _ACTIONS[target])
-
-    def _history(
-        self,
-        session: Session,
-        appointment: Appointment,
-        previous: AppointmentStatus | None,
-        target: AppointmentStatus,
-        reason: str | None,
-        now: dt.datetime,
-    ) -> None:
-        session.add(
-            AppointmentStatusChange(
-                appointment_id=appointment.id,
-                from_status=previous.value if previous else None,
-                to_status=target.value,
-                changed_by_id=None,
-                changed_at=now,
-                reason=reason,
-                workstation=self._workstation,
-                changed_by_modality=self._label,
-            )
-        )
 
     def _audit_change(
         self,

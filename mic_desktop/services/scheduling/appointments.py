@@ -142,6 +142,9 @@ def clean_text(value: str | None, limit: int | None = None) -> str | None:
 class AppointmentService(ClinicService):
     """Reading an appointment; the base of the services that change one."""
 
+    # Set by a service acting for a scanner (DICOM MPPS) instead of a person.
+    _modality_label: str | None = None
+
     def get(self, appointment_id: int) -> AppointmentDetails:
         with self._sessions() as session:
             return appointment_details(session, appointment_id)
@@ -208,10 +211,11 @@ class AppointmentService(ClinicService):
                 appointment_id=appointment.id,
                 from_status=previous.value if previous else None,
                 to_status=target.value,
-                changed_by_id=self._actor.id,
+                changed_by_id=self._actor.id if self._actor is not None else None,
                 changed_at=now,
                 reason=reason,
                 workstation=self._workstation,
+                changed_by_modality=self._modality_label,
             )
         )
 

@@ -39,9 +39,9 @@ class DicomServiceJob(QObject):
         if session.is_demo:
             return
         self._generation += 1
-        generation, connection, workstation = (
+        generation, session_database, workstation = (
             self._generation,
-            session.connection,
+            session.database,
             session.workstation,
         )
 
@@ -49,7 +49,7 @@ class DicomServiceJob(QObject):
             from mic_desktop.services.dicom.server import DicomServer
             from mic_desktop.services.dicom.settings import load_dicom_settings
 
-            database = Database(connection)
+            database = session_database.sibling()  # follows the person's password changes
             settings = load_dicom_settings(database.session_factory)
             if (settings.workstation or "").lower() != workstation.lower():
                 database.dispose()
