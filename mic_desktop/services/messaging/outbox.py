@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -252,14 +252,22 @@ class OutboxService(ClinicService):
     def failed_messages(
         self, since: dt.datetime | None = None, limit: int = 500
     ) -> list[MessageInfo]:
-        """Messages that failed, were not delivered or may not have been (default: the last
-        14 days), newest first."""
+        """Messages that failed, were not delivered or may not have been (default: in the
+        last 14 days), the latest to go wrong first.
+
+        What counts is when it went wrong (its last attempt or delivery report, else when
+        it was due), not when it was queued: a reminder queued at booking three weeks
+        ago that fails this morning is listed.
+        """
         since = since or self._clock() - dt.timedelta(days=14)
+        went_wrong = func.greatest(
+            OutboxMessage.last_attempt_at, OutboxMessage.delivery_updated_at, OutboxMessage.due_at
+        )
         with self._sessions.begin() as session:
             rows = session.execute(
                 _select_messages()
-                .where(needs_attention_condition(), OutboxMessage.created_at >= since)
-                .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+                .where(needs_attention_condition(), went_wrong >= since)
+                .order_by(went_wrong.desc(), OutboxMessage.id.desc())
                 .limit(limit)
             ).all()
             return self._infos(session, rows)

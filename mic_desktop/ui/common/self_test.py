@@ -2,10 +2,12 @@
 
 It proves an installed copy (or the PyInstaller bundle) has what it needs at run
 time: Qt and its platform plugin, the embedded PostgreSQL binaries, the Alembic
-migrations, the stylesheet and icons. The settings and data folders are temporary,
-so the workstation's own settings and databases are never touched. The login
-window is opened offscreen, closed again, and the exit status is 0 when it
-appeared; otherwise the reason is printed and the status is 1.
+migrations, the stylesheet and icons, and the libraries the windows and services
+load later (charts, PDFs, the scheduler, Twilio, the DICOM service, calendar files).
+The settings and data folders are temporary, so the workstation's own settings and
+databases are never touched. The login window is opened offscreen, closed again, and
+the exit status is 0 when it appeared; otherwise the reason is printed and the status
+is 1.
 """
 
 from __future__ import annotations
@@ -67,7 +69,45 @@ def check_runtime() -> str:
     pdf.setFont("Helvetica", 10)
     pdf.drawString(10, 10, "MIC Desktop")
     pdf.save()
-    return "scheduler, charts, PDF and Twilio client load"
+    _check_dicom()
+    _check_calendar_files()
+    return "scheduler, charts, PDF, Twilio client, DICOM service and calendar files load"
+
+
+def _check_dicom() -> None:
+    """The clinic's DICOM service answers a C-ECHO on this PC (pynetdicom and pydicom)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from mic_desktop.services.dicom.echo import echo
+    from mic_desktop.services.dicom.server import DicomServer
+
+    # A C-ECHO alone never reaches the database: the session factory stays unused.
+    server = DicomServer(
+        sessionmaker(), ae_title="MIC_SELF_TEST", port=0, host="127.0.0.1", workstation="self-test"
+    )
+    server.start()
+    try:
+        answer = echo("MIC_SELF_TEST", "127.0.0.1", server.port)
+    finally:
+        server.stop()
+    if not answer.ok:
+        raise RuntimeError(answer.detail)
+
+
+def _check_calendar_files() -> None:
+    """A booking's .ics event can be written (icalendar, with a time zone)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from icalendar import Calendar, Event
+
+    event = Event()
+    event.add("summary", "MIC Desktop")
+    event.add("dtstart", dt.datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Africa/Harare")))
+    calendar = Calendar()
+    calendar.add_component(event)
+    if b"BEGIN:VEVENT" not in calendar.to_ical():
+        raise RuntimeError("the calendar file has no event")
 
 
 _VARIABLES = ("MIC_CONFIG_DIR", "MIC_DATA_DIR", "MIC_DATABASE_URL", "QT_QPA_PLATFORM")

@@ -8,6 +8,7 @@ when the list is empty, still loading or failed to load.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mic_desktop.services.formats import format_date, format_datetime
+
 from .colours import status_colour
 from .errors import describe_error
 from .look import icon
@@ -50,6 +53,17 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CENTRE = Qt.AlignmentFlag.AlignCenter
 
 ModelIndex = QModelIndex | QPersistentModelIndex
+
+CELL_PADDING = 2 * (8 + 3)  # style.qss's "QTableView::item" padding plus Qt's text margin
+
+_LEAP_YEAR = [dt.date(2028, 1, 1) + dt.timedelta(days=n) for n in range(366)]
+EVERY_DATE = tuple(format_date(day) for day in _LEAP_YEAR)
+"""Every day of a year as ``format_date`` writes it: a date column's ``fits``."""
+EVERY_DATETIME = tuple(
+    format_datetime(dt.datetime.combine(day, dt.time(20, 28), dt.UTC), dt.UTC) for day in _LEAP_YEAR
+)
+"""Every day of a year at 20:28 as ``format_datetime`` writes it: a date-and-time column's
+``fits``, so the column is wide enough for any day, not only the ones shown today."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,7 @@ class Column:
     badge: Callable[[Any], str] | None = None
     stretch: bool = False
     width: int | None = None  # initial width in pixels; None fits the contents
+    fits: Sequence[str] = ()  # texts it must show whole, measured in the table's font
 
 
 class RowTableModel(QAbstractTableModel):
@@ -236,6 +251,23 @@ def make_table_view(parent: QWidget | None = None) -> QTableView:
     return view
 
 
+def size_columns(view: QTableView, columns: Sequence[Column]) -> None:
+    """Stretch, or set the starting width of, each column (``width``, widened to ``fits``)."""
+    header = view.horizontalHeader()
+    view.ensurePolished()  # the stylesheet's font, not the default one
+    metrics = view.fontMetrics()
+    for number, column in enumerate(columns):
+        if column.stretch:
+            header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
+            continue
+        width = column.width or 0
+        if column.fits:
+            widest = max(metrics.horizontalAdvance(text) for text in column.fits)
+            width = max(width, widest + CELL_PADDING + 2)
+        if width:
+            header.resizeSection(number, width)
+
+
 class ListPage(QWidget):
     """A titled table of rows with an empty/loading/error message in its place when needed."""
 
@@ -268,14 +300,10 @@ class ListPage(QWidget):
         self.view.setModel(self.proxy)
         self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         badge = BadgeDelegate(self.view)
-        header = self.view.horizontalHeader()
         for number, column in enumerate(columns):
             if column.badge:
                 self.view.setItemDelegateForColumn(number, badge)
-            if column.stretch:
-                header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
-            elif column.width:
-                self.view.setColumnWidth(number, column.width)
+        size_columns(self.view, columns)
         self.message = MessagePanel(self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)

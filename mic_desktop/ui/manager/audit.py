@@ -31,7 +31,7 @@ from mic_desktop.services.admin.audit_viewer import (
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime
 from mic_desktop.ui.common.look import icon
-from mic_desktop.ui.common.table import Column, ListPage
+from mic_desktop.ui.common.table import EVERY_DATETIME, Column, ListPage
 from mic_desktop.ui.common.tasks import run_task
 
 from . import files
@@ -58,7 +58,7 @@ class AuditLogPage(ListPage):
                 "When",
                 lambda e: format_datetime(e.at, zone),
                 sort_key=lambda e: e.at.isoformat(),
-                width=170,
+                fits=EVERY_DATETIME,
             ),
             Column(
                 "Person",

@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -43,7 +42,15 @@ from mic_desktop.ui.common.colours import ERROR_TEXT, MUTED_TEXT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime
 from mic_desktop.ui.common.look import icon
-from mic_desktop.ui.common.table import RIGHT, Column, MessagePanel, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import (
+    EVERY_DATETIME,
+    RIGHT,
+    Column,
+    MessagePanel,
+    RowTableModel,
+    make_table_view,
+    size_columns,
+)
 from mic_desktop.ui.common.tasks import run_task
 
 from . import files
@@ -167,12 +174,7 @@ class BackupPage(QWidget):
         self.view.setSortingEnabled(False)
         self.view.setModel(self.model)
         self.view.setMinimumHeight(120)
-        header = self.view.horizontalHeader()
-        for number, column in enumerate(self.model.columns):
-            if column.stretch:
-                header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
-            elif column.width:
-                header.resizeSection(number, column.width)
+        size_columns(self.view, self.model.columns)
         self.empty = MessagePanel()
         self.empty.show_message(
             "No backups yet",
@@ -223,7 +225,7 @@ class BackupPage(QWidget):
             return _RESULT[entry.status][0]
 
         return [
-            Column("When", lambda e: format_datetime(e.started_at, zone), width=195),
+            Column("When", lambda e: format_datetime(e.started_at, zone), fits=EVERY_DATETIME),
             Column(
                 "Kind",
                 lambda e: "Daily" if e.kind is BackupKind.SCHEDULED else "Manual",

@@ -28,7 +28,14 @@ from mic_desktop.services.admin.catalogue import (
     ScanTypeInfo,
 )
 from mic_desktop.ui.common.formatting import format_datetime, format_money
-from mic_desktop.ui.common.table import RIGHT, Column, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import (
+    EVERY_DATETIME,
+    RIGHT,
+    Column,
+    RowTableModel,
+    make_table_view,
+    size_columns,
+)
 from mic_desktop.ui.common.tasks import run_task
 
 from .admin_list import AdminListPage
@@ -207,7 +214,7 @@ class ScanTypesPage(AdminListPage):
         self.history_model = RowTableModel(
             [
                 Column("Price", lambda p: format_money(p.price, currency), align=RIGHT, width=140),
-                Column("From", lambda p: format_datetime(p.valid_from, zone), width=200),
+                Column("From", lambda p: format_datetime(p.valid_from, zone), fits=EVERY_DATETIME),
                 Column("Changed by", lambda p: p.changed_by or "—", width=200),
             ],
             parent=self,
@@ -216,8 +223,7 @@ class ScanTypesPage(AdminListPage):
         self.history_view.setSortingEnabled(False)
         self.history_view.setModel(self.history_model)
         self.history_view.setMaximumHeight(170)
-        for number, width in enumerate((140, 200, 200)):
-            self.history_view.setColumnWidth(number, width)
+        size_columns(self.history_view, self.history_model.columns)
         self.history_hint = QLabel("Select a scan type above to see its prices over time.")
         self.history_hint.setProperty("role", "muted")
         layout = self.layout()

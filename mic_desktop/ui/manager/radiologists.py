@@ -21,7 +21,13 @@ from mic_desktop.services.scheduling.availability import (
 )
 from mic_desktop.ui.common.formatting import format_date, format_datetime
 from mic_desktop.ui.common.look import icon
-from mic_desktop.ui.common.table import Column, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import (
+    EVERY_DATETIME,
+    Column,
+    RowTableModel,
+    make_table_view,
+    size_columns,
+)
 from mic_desktop.ui.common.tasks import run_task
 
 from .admin_list import AdminListPage
@@ -127,8 +133,14 @@ class RadiologistsPage(AdminListPage):
         self.leave_title.setProperty("role", "section-title")
         self.leave_model = RowTableModel(
             [
-                Column("From", lambda leave: format_datetime(leave.starts_at, zone), width=190),
-                Column("Until", lambda leave: format_datetime(leave.ends_at, zone), width=190),
+                Column(
+                    "From",
+                    lambda leave: format_datetime(leave.starts_at, zone),
+                    fits=EVERY_DATETIME,
+                ),
+                Column(
+                    "Until", lambda leave: format_datetime(leave.ends_at, zone), fits=EVERY_DATETIME
+                ),
                 Column("Reason", lambda leave: leave.reason or "", width=220),
                 Column(
                     "Booked inside",
@@ -147,8 +159,7 @@ class RadiologistsPage(AdminListPage):
         self.leave_view.setSortingEnabled(False)
         self.leave_view.setModel(self.leave_model)
         self.leave_view.setMaximumHeight(170)
-        for number, width in enumerate((190, 190, 220, 200)):
-            self.leave_view.setColumnWidth(number, width)
+        size_columns(self.leave_view, self.leave_model.columns)
         self.leave_view.selectionModel().selectionChanged.connect(
             lambda *_a: self.remove_button.setEnabled(self.selected_leave() is not None)
         )

@@ -39,7 +39,7 @@ from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_hours
 from mic_desktop.ui.common.look import icon
 from mic_desktop.ui.common.session import UserSession
-from mic_desktop.ui.common.table import RIGHT, Column, ListPage
+from mic_desktop.ui.common.table import EVERY_DATETIME, RIGHT, Column, ListPage
 from mic_desktop.ui.common.tasks import run_task
 
 from . import context
@@ -64,7 +64,7 @@ def critical_columns(session: UserSession) -> list[Column]:
                 f"Flagged by {r.flagged_by_name}, {format_datetime(r.flagged_at, zone)}"
             ),
             sort_key=lambda r: r.flagged_at.timestamp(),
-            width=170,
+            fits=EVERY_DATETIME,
         ),
         Column(
             "Open for",

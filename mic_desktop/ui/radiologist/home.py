@@ -40,7 +40,7 @@ from mic_desktop.ui.common.colours import URGENT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_hours
 from mic_desktop.ui.common.look import icon
-from mic_desktop.ui.common.table import RIGHT, Column, ListPage
+from mic_desktop.ui.common.table import EVERY_DATETIME, RIGHT, Column, ListPage
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.window import HomePage
 
@@ -87,7 +87,7 @@ def awaiting_columns(zone: ZoneInfo, overdue_hours: int) -> list[Column]:
             "Completed",
             lambda r: format_datetime(r.completed_at, zone),
             sort_key=lambda r: r.completed_at.timestamp(),
-            width=182,
+            fits=EVERY_DATETIME,
         ),
         Column(
             "Waiting",

@@ -28,7 +28,13 @@ from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.colours import ERROR_TEXT
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_time
-from mic_desktop.ui.common.table import Column, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import (
+    EVERY_DATETIME,
+    Column,
+    RowTableModel,
+    make_table_view,
+    size_columns,
+)
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.text_limits import limit_line
 
@@ -247,7 +253,7 @@ class HistoryDialog(QDialog):
         zone = context.zone
         self.model = RowTableModel(
             [
-                Column("When", lambda h: format_datetime(h.changed_at, zone), width=170),
+                Column("When", lambda h: format_datetime(h.changed_at, zone), fits=EVERY_DATETIME),
                 Column(
                     "Status",
                     lambda h: h.to_status.label,
@@ -261,7 +267,7 @@ class HistoryDialog(QDialog):
         )
         self.view = make_table_view(self)
         self.view.setModel(self.model)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        size_columns(self.view, self.model.columns)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -24,7 +23,15 @@ from mic_desktop.services.billing.claims import ClaimRecord
 from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_date, format_money
-from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import (
+    EVERY_DATE,
+    RIGHT,
+    ROW_ROLE,
+    Column,
+    RowTableModel,
+    make_table_view,
+    size_columns,
+)
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.text_limits import limit_line
 
@@ -55,7 +62,7 @@ class ClaimsDialog(QDialog):
         self.model = RowTableModel(
             [
                 Column("Visit", lambda c: format_date(c.appointment_start.astimezone(zone).date()),
-                       width=140),
+                       fits=EVERY_DATE),
                 Column("Patient", lambda c: f"{c.patient_name} ({c.mrn})", width=200,
                        tooltip=lambda c: f"{c.patient_name} ({c.mrn})"),
                 Column("Plan", lambda c: f"{c.plan_name} · {c.member_number}", stretch=True,
@@ -72,12 +79,7 @@ class ClaimsDialog(QDialog):
         self.view = make_table_view(self)
         self.view.setModel(self.model)
         self.view.setSortingEnabled(False)
-        header = self.view.horizontalHeader()
-        for number, column in enumerate(self.model.columns):
-            if column.stretch:
-                header.setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
-            elif column.width:
-                self.view.setColumnWidth(number, column.width)
+        size_columns(self.view, self.model.columns)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         self.empty = QLabel(
             "No claims yet. Claim an appointment's cover once the patient has attended "

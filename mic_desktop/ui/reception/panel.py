@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
@@ -26,6 +25,7 @@ from mic_desktop.ui.common.table import (
     Column,
     RowTableModel,
     make_table_view,
+    size_columns,
 )
 from mic_desktop.ui.common.tasks import run_task
 
@@ -52,10 +52,7 @@ def _table(model: RowTableModel, parent: QWidget) -> QTableView:
     for number, column in enumerate(model.columns):
         if column.badge:
             view.setItemDelegateForColumn(number, BadgeDelegate(view))
-        if column.stretch:
-            view.horizontalHeader().setSectionResizeMode(number, QHeaderView.ResizeMode.Stretch)
-        elif column.width:
-            view.setColumnWidth(number, column.width)
+    size_columns(view, model.columns)
     return view
 
 

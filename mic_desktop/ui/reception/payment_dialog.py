@@ -29,7 +29,15 @@ from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.text_checks import NOTES_MAX
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.formatting import format_datetime, format_money
-from mic_desktop.ui.common.table import RIGHT, ROW_ROLE, Column, RowTableModel, make_table_view
+from mic_desktop.ui.common.table import (
+    EVERY_DATETIME,
+    RIGHT,
+    ROW_ROLE,
+    Column,
+    RowTableModel,
+    make_table_view,
+    size_columns,
+)
 from mic_desktop.ui.common.tasks import run_task
 from mic_desktop.ui.common.text_limits import limit_line
 
@@ -177,7 +185,11 @@ class PaymentDialog(QDialog):
         self.history = RowTableModel(
             [
                 Column("Receipt", lambda p: p.receipt_number, width=100),
-                Column("When", lambda p: format_datetime(p.received_at, context.zone), width=190),
+                Column(
+                    "When",
+                    lambda p: format_datetime(p.received_at, context.zone),
+                    fits=EVERY_DATETIME,
+                ),
                 Column("Method", lambda p: p.method.label, width=130),
                 Column(
                     "Amount", lambda p: format_money(p.amount, currency), align=RIGHT, stretch=True
@@ -188,10 +200,7 @@ class PaymentDialog(QDialog):
         self.history_view = make_table_view(self)
         self.history_view.setModel(self.history)
         self.history_view.setSortingEnabled(False)
-        self.history_view.horizontalHeader().setStretchLastSection(True)
-        self.history_view.setColumnWidth(0, 100)
-        self.history_view.setColumnWidth(1, 190)
-        self.history_view.setColumnWidth(2, 130)
+        size_columns(self.history_view, self.history.columns)
         self.history_empty = QLabel("No payments yet from this patient.")
         self.history_empty.setProperty("role", "muted")
         history_buttons = QHBoxLayout()
