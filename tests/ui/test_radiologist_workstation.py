@@ -360,6 +360,25 @@ def test_typed_findings_are_saved_when_the_window_closes_and_after_a_pause(
     assert reports.open(report_id).findings == "Typed, then a pause. Then logged out."
 
 
+def test_text_typed_while_a_save_is_on_its_way_is_saved_at_logout(
+    qtbot: QtBot, database: Database, sessions: dict[str, UserSession]
+) -> None:
+    """Logging out while a draft save has not come back yet still keeps what came after."""
+    desk = Desk(database)
+    window = open_window(qtbot, sessions["radiologist"])
+    editor = claim_and_open(qtbot, window, desk.appointment)
+    report_id = editor.detail.id
+    reports = context.report_service(sessions["radiologist"])
+    editor.findings.insertPlainText("Saved by hand.")
+    editor.save_draft()
+    # No event is processed from here on, so that save's answer has not reached the window.
+    editor.findings.insertPlainText(" Typed after it.")
+    assert editor._busy and editor._dirty
+    window.close()
+    wait_for_tasks_delivered(qtbot)
+    assert reports.open(report_id).findings == "Saved by hand. Typed after it."
+
+
 def test_text_typed_while_a_draft_saves_is_kept(
     qtbot: QtBot, database: Database, sessions: dict[str, UserSession]
 ) -> None:

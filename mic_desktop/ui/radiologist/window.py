@@ -98,7 +98,7 @@ class RadiologistWindow(RoleWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # Logging out or quitting keeps what was typed: drafts are saved, not discarded.
         for editor in list(self.editors.values()):
-            editor.save_unsaved()
+            editor.save_before_closing()
             editor._dirty = False
             editor.close()
         self.critical_window.close()
