@@ -14,8 +14,6 @@ and the rich-text lines from :mod:`.report_text`.
 
 from __future__ import annotations
 
-import logging
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -36,7 +34,6 @@ from mic_desktop.services.errors import ValidationError
 from mic_desktop.services.live import LiveChannel
 from mic_desktop.services.reporting.access_log import ReportFile
 from mic_desktop.services.reporting.detail import ReportDetail
-from mic_desktop.services.reporting.reports import ReportService
 from mic_desktop.ui.common.errors import describe_error
 from mic_desktop.ui.common.look import icon, window_title
 from mic_desktop.ui.common.session import UserSession
@@ -44,6 +41,7 @@ from mic_desktop.ui.common.tasks import run_task
 
 from . import context
 from .dialogs import AddendumDialog, read_only_text
+from .draft_saving import DraftSave, log_lost_draft
 from .finalise_dialog import FinaliseDialog
 from .report_closing import UnsavedChangesGuard
 from .report_documents import ReportDocuments
@@ -59,7 +57,6 @@ from .report_text import (
 )
 
 AUTOSAVE_MS = 20_000  # after the radiologist stops typing
-AFTER_SAVE_WAIT_S = 30  # a save at closing waits this long for the one still running
 BANNER = (
     "QLabel {{ background: {background}; border: 1px solid {border}; border-radius: 6px;"
     " padding: 6px 10px; }}"
@@ -91,7 +88,7 @@ class ReportEditor(ReportDocuments, UnsavedChangesGuard, QWidget):
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._autosave.timeout.connect(self.save_unsaved)
         self._busy = False
-        self._saving: _DraftSave | None = None
+        self._saving: DraftSave | None = None
         self.setAcceptDrops(True)
         self.setWindowTitle(window_title("Report", demo=session.is_demo))
         self.resize(1366, 768)
@@ -417,7 +414,7 @@ class ReportEditor(ReportDocuments, UnsavedChangesGuard, QWidget):
         if detail is None:
             return
         findings, impression = self.findings.toPlainText(), self.impression.toPlainText()
-        saving = self._saving = _DraftSave(self.reports, detail.id, findings, impression)
+        saving = self._saving = DraftSave(self.reports, detail.id, findings, impression)
         run_task(
             lambda: saving.run(detail.version),
             lambda new: self._draft_saved(new, findings, impression),
@@ -437,14 +434,14 @@ class ReportEditor(ReportDocuments, UnsavedChangesGuard, QWidget):
             self.save_draft()
             return
         after = self._saving if self._saving is not None and not self._saving.ended else None
-        closing = _DraftSave(
+        closing = DraftSave(
             self.reports,
             self.detail.id,
             self.findings.toPlainText(),
             self.impression.toPlainText(),
         )
         version = self.detail.version
-        run_task(lambda: closing.run(version, after=after), on_error=_log_lost_draft)
+        run_task(lambda: closing.run(version, after=after), on_error=log_lost_draft)
 
     def finalise(self) -> None:
         if not self.editable or self.detail is None or self._busy:
@@ -495,44 +492,3 @@ class ReportEditor(ReportDocuments, UnsavedChangesGuard, QWidget):
         dialog.finished.connect(lambda _code: setattr(self, "addendum_dialog", None))
         self.addendum_dialog = dialog
         dialog.open()
-
-
-log = logging.getLogger(__name__)
-
-
-def _log_lost_draft(error: BaseException) -> None:
-    log.error("The draft typed before closing could not be saved: %s", error)
-
-
-class _DraftSave:
-    """One draft save on the task pool, that a save at closing can wait for."""
-
-    def __init__(
-        self, reports: ReportService, report_id: int, findings: str, impression: str
-    ) -> None:
-        self._reports = reports
-        self._report_id = report_id
-        self._findings = findings
-        self._impression = impression
-        self._done = threading.Event()
-        self.saved_version: int | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self._done.is_set()
-
-    def run(self, version: int, *, after: _DraftSave | None = None) -> ReportDetail:
-        try:
-            if after is not None:
-                after._done.wait(AFTER_SAVE_WAIT_S)
-                version = after.saved_version or version
-            detail = self._reports.save_draft(
-                self._report_id,
-                findings=self._findings,
-                impression=self._impression,
-                expected_version=version,
-            )
-            self.saved_version = detail.version
-            return detail
-        finally:
-            self._done.set()
