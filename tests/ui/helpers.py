@@ -22,6 +22,10 @@ from mic_desktop.models import (
     ScanType,
     StaffUser,
 )
+from mic_desktop.services.patients.registry import PatientService
+from mic_desktop.services.scheduling.appointments import AppointmentDetails
+from mic_desktop.services.scheduling.booking import BookingRequest, BookingService
+from mic_desktop.services.scheduling.slots import Slot
 from mic_desktop.ui.common.tasks import pending_task_count
 from tests.fixed_time import CLINIC_ZONE
 
@@ -142,3 +146,20 @@ def set_staff(database: Database, username: str, **values: object) -> None:
     """Change a staff row directly (lock periods, flags) the way an admin tool would."""
     with database.session() as session:
         session.execute(update(StaffUser).where(StaffUser.username == username).values(**values))
+
+
+def book_demo_patient_in(
+    booking: BookingService, patients: PatientService, scan_id: int, slot: Slot
+) -> AppointmentDetails:
+    """Book the first demo patient matching "mo" into ``slot``, paying cash."""
+    patient = patients.search("mo")[0]
+    return booking.book(
+        BookingRequest(
+            patient.id,
+            scan_id,
+            slot.room_id,
+            slot.start_at,
+            radiologist_id=slot.radiologist_id,
+            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
+        )
+    )

@@ -42,7 +42,7 @@ from mic_desktop.ui.reception.payment_dialog import PaymentDialog
 from mic_desktop.ui.reception.quote_panel import cover_words
 from mic_desktop.ui.reception.window import ReceptionWindow
 from tests.fixed_time import DEMO_TODAY, demo_clock
-from tests.ui.helpers import HARARE, SCREENSHOTS, wait_for_tasks_delivered
+from tests.ui.helpers import HARARE, SCREENSHOTS, book_demo_patient_in, wait_for_tasks_delivered
 
 
 @pytest.fixture
@@ -418,17 +418,7 @@ def test_a_drag_says_what_moved_where_and_can_be_undone_for_ten_seconds(
         if s.start_at >= first.end_at + dt.timedelta(minutes=60)
         and s.start_at.date() == first.start_at.date()
     )
-    patient = patients.search("mo")[0]
-    details = booking.book(
-        BookingRequest(
-            patient.id,
-            scan.id,
-            first.room_id,
-            first.start_at,
-            radiologist_id=first.radiologist_id,
-            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
-        )
-    )
+    details = book_demo_patient_in(booking, patients, scan.id, first)
     home = reception.home
     book = home.book
     book.go_to(first.start_at.astimezone(HARARE).date())

@@ -33,7 +33,7 @@ from mic_desktop.ui.reception.patient_dialog import PatientDialog
 from mic_desktop.ui.reception.payment_dialog import PaymentDialog
 from mic_desktop.ui.reception.window import ReceptionWindow
 from tests.fixed_time import DEMO_TODAY, demo_clock
-from tests.ui.helpers import HARARE, wait_for_tasks_delivered
+from tests.ui.helpers import HARARE, book_demo_patient_in, wait_for_tasks_delivered
 from tests.ui.helpers import SCREENSHOTS as SHOTS
 
 
@@ -195,17 +195,7 @@ def test_late_cancel_needs_a_managers_password(
     scan = scheduling.scan_types()[0]
     soon = clock() + dt.timedelta(hours=1)
     slot = scheduling.next_available(scan.id, count=1, after=soon)[0]
-    patient = patients.search("mo")[0]
-    details = booking.book(
-        BookingRequest(
-            patient.id,
-            scan.id,
-            slot.room_id,
-            slot.start_at,
-            radiologist_id=slot.radiologist_id,
-            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
-        )
-    )
+    details = book_demo_patient_in(booking, patients, scan.id, slot)
     assert booking.is_late_cancellation(details.id)
     home = reception.home
     home.show_appointment(details.id)
@@ -241,17 +231,7 @@ def test_book_updates_when_another_desk_books(
     settle(qtbot)
     before = {e.id for e in book.canvas.entries}
     grab(reception, "book_busy_day")
-    patient = patients.search("mo")[0]
-    details = booking.book(
-        BookingRequest(
-            patient.id,
-            scan.id,
-            slot.room_id,
-            slot.start_at,
-            radiologist_id=slot.radiologist_id,
-            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
-        )
-    )
+    details = book_demo_patient_in(booking, patients, scan.id, slot)
     assert details.id not in before
     qtbot.waitUntil(lambda: details.id in {e.id for e in book.canvas.entries}, timeout=2000)
 
@@ -329,17 +309,7 @@ def test_drag_a_block_to_reschedule(
         else None
     )
     assert later is not None, "a room open all day has a second free slot the same day"
-    patient = patients.search("mo")[0]
-    details = booking.book(
-        BookingRequest(
-            patient.id,
-            scan.id,
-            first.room_id,
-            first.start_at,
-            radiologist_id=first.radiologist_id,
-            use_medical_aid=False,  # the demo patient's plan may want a pre-authorisation
-        )
-    )
+    details = book_demo_patient_in(booking, patients, scan.id, first)
     book = reception.home.book
     book.go_to(first.start_at.astimezone(HARARE).date())
     qtbot.waitUntil(lambda: details.id in {e.id for e in book.canvas.entries})
